@@ -1,0 +1,55 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person using the app, in one of the four roles of SPEC §2.
+
+    Council users belong to one authority, agency users to one agency; the coordinator and analysts are regional.
+    What each may see is decided in one place: `futuresocial.scoping`.
+    """
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", "Workforce coordinator"
+        ANALYST = "analyst", "Analyst"
+        COUNCIL = "council", "Council user"
+        AGENCY = "agency", "Agency user"
+
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ANALYST)
+    authority = models.ForeignKey(
+        "workforce.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role="council", authority__isnull=False, agency__isnull=True)
+                    | Q(role="agency", agency__isnull=False, authority__isnull=True)
+                    | Q(role__in=["coordinator", "analyst"], authority__isnull=True, agency__isnull=True)
+                ),
+                name="user_belongs_where_role_says",
+            ),
+        ]
+
+    @property
+    def is_coordinator(self):
+        return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_regional(self):
+        """Coordinator and analysts see the whole region."""
+        return self.role in (self.Role.COORDINATOR, self.Role.ANALYST)
+
+    @property
+    def is_council(self):
+        return self.role == self.Role.COUNCIL
+
+    @property
+    def is_agency(self):
+        return self.role == self.Role.AGENCY
+
+    def __str__(self):
+        return self.get_full_name() or self.username

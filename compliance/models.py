@@ -1,0 +1,250 @@
+from django.db import models
+from django.db.models import Q
+
+import pghistory
+import pgtrigger
+
+money = dict(max_digits=12, decimal_places=2)
+
+
+class AuditRun(models.Model):
+    """One run of the audit, watchable while it runs.
+
+    The audit judges timesheet lines with ids in (`from_line_id`, `to_line_id`]; a finished run's `to_line_id` is the
+    next run's starting point, so no line is ever stamped or judged twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    trigger = models.CharField(max_length=20, default="manual", help_text="manual, timesheet, nightly or command")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
+    from_line_id = models.BigIntegerField(default=0)
+    to_line_id = models.BigIntegerField(null=True, blank=True)
+    lines_checked = models.PositiveBigIntegerField(default=0)
+    placements_checked = models.PositiveIntegerField(default=0)
+    breaches_found = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="audit_progress_is_a_percentage"
+            ),
+            # One audit at a time: a second request while one runs waits for it rather than judging the same lines.
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="one_audit_running"),
+        ]
+
+    def __str__(self):
+        return f"Audit run {self.pk} ({self.status})"
+
+
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="breaches_are_never_deleted", operation=pgtrigger.Delete))
+class Breach(models.Model):
+    """One case per (placement, rule, MoU version), gathering its offending lines and their evidence."""
+
+    class Rule(models.TextChoices):
+        PAY_RATE_ABOVE_CAP = "pay_rate_above_cap", "Pay rate above the cap"
+        CHARGE_RATE_ABOVE_CAP = "charge_rate_above_cap", "Charge rate above the cap"
+        SUSPENDED_AGENCY = "suspended_agency", "Placement started while the agency was suspended or removed"
+        COOLING_OFF = "cooling_off", "Worker left a permanent post in the region within the cooling-off period"
+        EXPERIENCE_BELOW_MINIMUM = "experience_below_minimum", "Worker below the minimum post-qualifying experience"
+        MANUAL = "manual", "Reported by a person"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UNDER_REVIEW = "under_review", "Under review"
+        CORRECTIVE_ACTION = "corrective_action", "Corrective action"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+        ESCALATED = "escalated", "Escalated to suspension"
+
+    class Severity(models.TextChoices):
+        MINOR = "minor", "Minor"
+        SERIOUS = "serious", "Serious"
+
+    class Source(models.TextChoices):
+        AUDIT = "audit", "Audit"
+        MANUAL = "manual", "Manual report"
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="breaches")
+    authority = models.ForeignKey(
+        "workforce.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+    )
+    placement = models.ForeignKey(
+        "placements.Placement", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+    )
+    rule = models.CharField(max_length=30, choices=Rule.choices)
+    mou_version = models.ForeignKey(
+        "mou.MouVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.AUDIT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MINOR)
+    assignee = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_breaches"
+    )
+    description = models.TextField(blank=True)
+    reported_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    dismissed_reason = models.TextField(blank=True)
+    # Evidence, kept up to date by the audit as it adds lines: the cap that applied and the totals.
+    cap_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    excess_amount = models.DecimalField("total excess (£)", **money, default=0)
+    excess_hours = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    lines_count = models.PositiveIntegerField(default=0)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name_plural = "breaches"
+        constraints = [
+            # The audit inserts with ON CONFLICT DO NOTHING against this, so a repeated run opens no second case.
+            models.UniqueConstraint(
+                fields=["placement", "rule", "mou_version"],
+                condition=~Q(rule="manual"),
+                name="one_case_per_placement_rule_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(rule="manual") | Q(placement__isnull=False), name="audit_breach_has_placement"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismissed_reason=""), name="dismissal_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(excess_amount__gte=0, excess_hours__gte=0), name="breach_excess_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-excess_amount"]), models.Index(fields=["agency", "status"])]
+
+    scope = {"agency": "agency", "authority": "authority"}
+
+    def __str__(self):
+        return f"Breach {self.pk}: {self.get_rule_display()} ({self.agency})"
+
+
+class BreachLine(models.Model):
+    """An offending timesheet line of a breach, with the arithmetic that makes it one."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey("placements.TimesheetLine", on_delete=models.PROTECT, related_name="breach_lines")
+    cap = models.DecimalField(max_digits=7, decimal_places=2)
+    rate = models.DecimalField(max_digits=7, decimal_places=2)
+    excess_per_hour = models.DecimalField(max_digits=7, decimal_places=2)
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    excess = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["line__date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["breach", "line"], name="one_breach_line_per_line"),
+            models.CheckConstraint(
+                condition=Q(excess_per_hour__gt=0, excess__gte=0), name="breach_line_excess_positive"
+            ),
+        ]
+
+    scope = {"agency": "breach__agency", "authority": "breach__authority"}
+
+
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="corrective_actions_are_never_deleted", operation=pgtrigger.Delete))
+class CorrectiveAction(models.Model):
+    """An agreement with an agency, listing remedial actions with due dates, signed by the agency in the portal."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+        SIGNED = "signed", "Signed"
+        COMPLETED = "completed", "Completed"
+        LAPSED = "lapsed", "Lapsed"
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="corrective_actions")
+    breaches = models.ManyToManyField(Breach, related_name="corrective_actions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    summary = models.TextField(blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_name = models.CharField(max_length=120, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["signed", "completed"])
+                | Q(signed_at__isnull=False, signed_by__isnull=False) & ~Q(signed_name=""),
+                name="signed_action_records_signature",
+            ),
+        ]
+
+    scope = {"agency": "agency", "authority": "breaches__authority"}
+
+    def __str__(self):
+        return f"Corrective action {self.pk} with {self.agency}"
+
+
+@pghistory.track()
+class CorrectiveActionItem(models.Model):
+    corrective_action = models.ForeignKey(CorrectiveAction, on_delete=models.CASCADE, related_name="items")
+    description = models.TextField()
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    @property
+    def done(self):
+        return self.done_on is not None
+
+
+@pghistory.track()
+class Query(models.Model):
+    """A question about the MoU from a social worker or an agency, and the coordinator's answer."""
+
+    class Asker(models.TextChoices):
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        AGENCY = "agency", "Agency"
+        COUNCIL = "council", "Council"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        PORTAL = "portal", "Portal"
+
+    asked_by_kind = models.CharField(max_length=20, choices=Asker.choices)
+    asked_by_name = models.CharField(max_length=120)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="queries"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=200)
+    question = models.TextField()
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name_plural = "queries"
+
+    scope = {"agency": "agency"}
+
+    def __str__(self):
+        return self.subject

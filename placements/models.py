@@ -1,0 +1,203 @@
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import F, Q
+
+import pghistory
+import pgtrigger
+
+from mou.models import EngagementType
+
+money = dict(max_digits=7, decimal_places=2)
+
+
+class Worker(models.Model):
+    """An agency social worker, known by their Social Work England registration number.
+
+    Personal data is kept to the minimum the rules need: the registration number and the date of qualification.
+    """
+
+    swe_number = models.CharField("SWE registration number", max_length=12, unique=True)
+    qualified_on = models.DateField(null=True, blank=True, help_text="Needed for the minimum-experience rule")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["swe_number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(swe_number__regex=r"^SW[0-9]{1,10}$"), name="swe_number_format"),
+        ]
+
+    # An agency sees the workers it placed; a council those placed with it or who left a post with it.
+    scope = {"agency": "placements__agency", "authority": "placements__authority"}
+
+    def __str__(self):
+        return self.swe_number
+
+
+@pghistory.track()
+class PermanentLeaver(models.Model):
+    """A council's record that a worker left an employed post with it: feeds the 12-month cooling-off rule."""
+
+    class Reason(models.TextChoices):
+        RESIGNATION = "resignation", "Resignation"
+        REDUNDANCY = "redundancy", "Redundancy"
+        END_OF_PROBATION = "end_of_probation", "Left during or at the end of probation"
+        OTHER = "other", "Other"
+
+    # Leaving for these reasons does not start a cooling-off period.
+    EXEMPT_REASONS = (Reason.REDUNDANCY, Reason.END_OF_PROBATION)
+
+    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="permanent_leavers")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="permanent_leavers")
+    left_on = models.DateField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-left_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "worker", "left_on"], name="one_leaver_record_per_day"),
+        ]
+
+    scope = {"authority": "authority"}
+
+    def __str__(self):
+        return f"{self.worker} left {self.authority} on {self.left_on}"
+
+    @property
+    def is_exempt(self):
+        return self.reason in self.EXEMPT_REASONS
+
+
+@pghistory.track()
+class Placement(models.Model):
+    """A worker of an agency in a role at an authority, at agreed hourly rates."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="placements")
+    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="placements")
+    role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="placements")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="placements")
+    engagement_type = models.CharField(max_length=10, choices=EngagementType.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    pay_rate = models.DecimalField("hourly pay rate", **money)
+    on_costs = models.DecimalField("hourly on-costs", **money, default=0)
+    charge_rate = models.DecimalField("hourly charge rate", **money)
+    project_team = models.BooleanField("part of a project team", default=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__lte=F("end_date")),
+                name="placement_starts_before_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(pay_rate__gte=0, on_costs__gte=0, charge_rate__gte=0), name="placement_rates_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "start_date"]), models.Index(fields=["authority", "start_date"])]
+
+    scope = {"agency": "agency", "authority": "authority"}
+
+    def __str__(self):
+        return f"{self.worker} · {self.role.code} at {self.authority} via {self.agency} from {self.start_date}"
+
+    def covers(self, day) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="cap_exceptions_are_never_deleted", operation=pgtrigger.Delete))
+class CapException(models.Model):
+    """A council's signed approval to pay above the cap on one placement, until a date.
+
+    Work it covers is reported with its sign-off rather than treated as a breach of the pay or charge cap.
+    """
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="cap_exceptions")
+    signed_by_dcs = models.CharField("signed by (director of children's services)", max_length=120)
+    signed_by_chief_executive = models.CharField("signed by (chief executive)", max_length=120)
+    reason = models.TextField()
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lte=F("valid_until")), name="exception_valid_from_before_until"
+            ),
+            models.CheckConstraint(
+                condition=~Q(signed_by_dcs="") & ~Q(signed_by_chief_executive=""), name="exception_has_both_signatures"
+            ),
+        ]
+
+    scope = {"agency": "placement__agency", "authority": "placement__authority"}
+
+    def __str__(self):
+        return f"Cap exception for placement {self.placement_id} until {self.valid_until}"
+
+    def covers(self, day) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+
+class Timesheet(models.Model):
+    """A placement's week. Resubmitting a week adds a revision: new lines replace the old, which stay as history."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="timesheets")
+    week_ending = models.DateField()
+    revision = models.PositiveIntegerField(default=1)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_ending"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "week_ending"], name="one_timesheet_per_placement_week"),
+        ]
+
+    scope = {"agency": "placement__agency", "authority": "placement__authority"}
+
+    def __str__(self):
+        return f"Timesheet w/e {self.week_ending} for placement {self.placement_id}"
+
+    @property
+    def week_starting(self):
+        return self.week_ending - timedelta(days=6)
+
+    def current_lines(self):
+        return self.lines.filter(revision=self.revision)
+
+
+class TimesheetLine(models.Model):
+    """A day's hours at a pay and charge rate. Lines are only ever added; a resubmission marks the old ones
+    superseded. The audit reads lines by id above its last watermark, so it never rewrites a line."""
+
+    timesheet = models.ForeignKey(Timesheet, on_delete=models.PROTECT, related_name="lines")
+    # Denormalised from the timesheet so the audit joins lines straight to placements.
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="timesheet_lines")
+    revision = models.PositiveIntegerField()
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    pay_rate = models.DecimalField(**money)
+    charge_rate = models.DecimalField(**money)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["timesheet", "revision", "date"], name="one_line_per_day_per_revision"),
+            models.CheckConstraint(condition=Q(hours__gte=0, hours__lte=24), name="line_hours_within_a_day"),
+            models.CheckConstraint(condition=Q(pay_rate__gte=0, charge_rate__gte=0), name="line_rates_not_negative"),
+        ]
+
+    scope = {"agency": "placement__agency", "authority": "placement__authority"}
+
+    def __str__(self):
+        return f"{self.date}: {self.hours} h at £{self.pay_rate}/h"
