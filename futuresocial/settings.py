@@ -84,6 +84,9 @@ else:
 
     DATABASES = {"default": environ.Env.db_url_config(embedded_database_url())}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if env("TEST_DATABASE_NAME", default=""):
+    # Lets several test runs share one server without sharing a test database.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
