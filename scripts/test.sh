@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite (`make test`). Locally, with no DATABASE_URL, tests run on the embedded PostgreSQL and
+# Celery on kombu's filesystem transport. With CI=true they run against the machine's PostgreSQL and Redis
+# (127.0.0.1:5432 and :6379 unless DATABASE_URL / REDIS_URL say otherwise) and fail if either is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+if [ "${CI:-}" = "true" ]; then
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/futuresocial}"
+  export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+  $PY scripts/check_services.py
+fi
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== manage.py check"
+$PY manage.py check
+echo "== makemigrations --check"
+$PY manage.py makemigrations --check --dry-run
+echo "== pytest"
+$PY -m pytest "$@"
