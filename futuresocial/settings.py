@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# History context (who, which URL) is attached to writes only; reads change nothing and cost no extra query.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 ROOT_URLCONF = "futuresocial.urls"
 WSGI_APPLICATION = "futuresocial.wsgi.application"
 

@@ -4,6 +4,8 @@ from django.db.models import Q
 import pghistory
 import pgtrigger
 
+from futuresocial.scoping import ALL
+
 
 class EngagementType(models.TextChoices):
     PAYE = "paye", "PAYE"
@@ -21,6 +23,8 @@ class Role(models.Model):
 
     class Meta:
         ordering = ["rank", "code"]
+
+    scope = {"agency": ALL, "authority": ALL}  # reference data
 
     def __str__(self):
         return f"{self.code} – {self.name}"
@@ -76,6 +80,9 @@ class MouVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MouVersionQuerySet.as_manager()
+
+    # The MoU's rules are public to everyone under it (the API hides drafts from councils and agencies).
+    scope = {"agency": ALL, "authority": ALL}
 
     class Meta:
         ordering = ["-effective_from"]

@@ -5,6 +5,8 @@ from django.db.models import Q
 
 import pghistory
 
+from futuresocial.scoping import ALL
+
 
 class Authority(models.Model):
     """One of the 14 councils and children's trusts of the West Midlands that signed the Agency Protocol."""
@@ -21,6 +23,8 @@ class Authority(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "authorities"
+
+    scope = {"agency": ALL, "authority": ALL}  # reference data
 
     def __str__(self):
         return self.name
