@@ -37,3 +37,17 @@ def test_ci_runs_against_the_machines_redis():
 
         assert os.environ["REDIS_URL"].startswith("redis://")
         assert redis.Redis.from_url(os.environ["REDIS_URL"]).ping() is True
+
+
+def test_the_ci_preflight_fails_when_postgresql_or_redis_is_missing():
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/futuresocial",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "scripts/check_services.py"], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "PostgreSQL unreachable at postgres://postgres@127.0.0.1:1/futuresocial" in result.stderr
+    assert "Redis unreachable at redis://127.0.0.1:1/0" in result.stderr
