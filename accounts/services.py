@@ -20,9 +20,10 @@ def user_upsert(
     if role == User.Role.COUNCIL:
         if not authority_code:
             raise ValidationError("A council user needs --authority CODE (e.g. E08000029 or 334 for Solihull).")
-        authority = Authority.objects.filter(code=authority_code).first() or Authority.objects.filter(
-            la_code=authority_code
-        ).first()
+        authority = (
+            Authority.objects.filter(code=authority_code).first()
+            or Authority.objects.filter(la_code=authority_code).first()
+        )
         if authority is None:
             raise ValidationError(f"No authority with code {authority_code!r}.")
     elif authority_code:
