@@ -10,6 +10,7 @@ from futuresocial.scoping import ALL
 
 
 @pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="agencies_are_never_deleted", operation=pgtrigger.Delete))
 class Agency(models.Model):
     """A recruitment agency supplying locum social workers under the MoU.
 

@@ -156,6 +156,9 @@ class BreachLine(models.Model):
 
     scope = {"agency": "breach__agency", "authority": "breach__authority"}
 
+    def __str__(self):
+        return f"{self.hours} h at £{self.rate}/h over a £{self.cap}/h cap: £{self.excess}"
+
 
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="corrective_actions_are_never_deleted", operation=pgtrigger.Delete))
@@ -207,6 +210,9 @@ class CorrectiveActionItem(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return f"{self.description} (due {self.due_on})"
 
     @property
     def done(self):

@@ -11,6 +11,7 @@ from mou.models import EngagementType
 money = dict(max_digits=7, decimal_places=2)
 
 
+@pghistory.track()  # qualified_on decides the minimum-experience rule: keep who changed it
 class Worker(models.Model):
     """An agency social worker, known by their Social Work England registration number.
 
@@ -71,6 +72,7 @@ class PermanentLeaver(models.Model):
 
 
 @pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="placements_are_never_deleted", operation=pgtrigger.Delete))
 class Placement(models.Model):
     """A worker of an agency in a role at an authority, at agreed hourly rates."""
 
@@ -147,6 +149,8 @@ class CapException(models.Model):
         return self.valid_from <= day <= self.valid_until
 
 
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="timesheets_are_never_deleted", operation=pgtrigger.Delete))
 class Timesheet(models.Model):
     """A placement's week. Resubmitting a week adds a revision: new lines replace the old, which stay as history."""
 
@@ -175,6 +179,7 @@ class Timesheet(models.Model):
         return self.lines.filter(revision=self.revision)
 
 
+@pgtrigger.register(pgtrigger.Protect(name="timesheet_lines_are_never_deleted", operation=pgtrigger.Delete))
 class TimesheetLine(models.Model):
     """A day's hours at a pay and charge rate. Lines are only ever added; a resubmission marks the old ones
     superseded. The audit reads lines by id above its last watermark, so it never rewrites a line."""

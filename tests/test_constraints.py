@@ -180,3 +180,13 @@ def test_changes_are_recorded_in_history_with_who_made_them():
     with connection.cursor() as cursor:  # a bulk UPDATE by SQL is recorded too: the history lives in triggers
         cursor.execute("UPDATE compliance_breach SET severity = 'serious' WHERE id = %s", [breach.pk])
     assert breach.events.count() == 3
+
+
+def test_placements_timesheets_and_agencies_are_never_deleted(timesheet):
+    placement = timesheet.placement
+    recorded = line(timesheet)
+    assert refused(recorded.delete)
+    assert refused(timesheet.delete)
+    assert refused(placement.delete)
+    assert refused(placement.agency.delete)
+    assert TimesheetLine.objects.filter(pk=recorded.pk).exists()
