@@ -17,7 +17,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C in a terminal, or SIGTERM from a process manager (or a shell that started us in the background,
+    # where SIGINT is ignored): either way, stop the children and the embedded database cleanly.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     os.chdir(BASE_DIR)
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
