@@ -60,6 +60,12 @@ class Agency(models.Model):
         return self.standing == self.Standing.APPROVED
 
 
+class SuspensionQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """Suspensions in effect on `day` (a date or a query expression): the rule of `Suspension.is_active_on`."""
+        return self.filter(starts_on__lte=day).exclude(lifted_on__lte=day).exclude(ends_on__lte=day)
+
+
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="suspensions_are_never_deleted", operation=pgtrigger.Delete))
 class Suspension(models.Model):
@@ -80,6 +86,8 @@ class Suspension(models.Model):
     lifted_on = models.DateField(null=True, blank=True)
     lifted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     lift_reason = models.TextField(blank=True)
+
+    objects = SuspensionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]

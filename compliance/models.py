@@ -10,8 +10,11 @@ money = dict(max_digits=12, decimal_places=2)
 class AuditRun(models.Model):
     """One run of the audit, watchable while it runs.
 
-    The audit judges timesheet lines with ids in (`from_line_id`, `to_line_id`]; a finished run's `to_line_id` is the
-    next run's starting point, so no line is ever stamped or judged twice.
+    The audit never stamps the rows it judges: each run records how far it got. Timesheet lines are judged in chunks
+    of ids (`from_line_id`, `to_line_id`]; each chunk commits with `checked_line_id`, so a run that dies leaves every
+    committed chunk counted and the next run carries on from the highest `checked_line_id` of any run. Placements
+    (and placements whose worker gained a permanent-leaver record) are judged in one step, recorded by
+    `placements_done` with the id ranges it covered.
     """
 
     class Status(models.TextChoices):
@@ -29,6 +32,12 @@ class AuditRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
     from_line_id = models.BigIntegerField(default=0)
     to_line_id = models.BigIntegerField(null=True, blank=True)
+    checked_line_id = models.BigIntegerField(null=True, blank=True, help_text="Lines up to this id are judged")
+    from_placement_id = models.BigIntegerField(default=0)
+    to_placement_id = models.BigIntegerField(null=True, blank=True)
+    from_leaver_id = models.BigIntegerField(default=0)
+    to_leaver_id = models.BigIntegerField(null=True, blank=True)
+    placements_done = models.BooleanField(default=False)
     lines_checked = models.PositiveBigIntegerField(default=0)
     placements_checked = models.PositiveIntegerField(default=0)
     breaches_found = models.PositiveIntegerField(default=0)

@@ -1,8 +1,21 @@
 from celery import shared_task
 
 
-@shared_task(acks_late=True)  # the audit is idempotent, so a redelivered run after a crash is safe
-def run_audit(run_id: int) -> None:
-    from compliance.audit import audit_perform
+# acks_late: the audit is idempotent, so a run redelivered after its worker died is safe (and is how it finishes).
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def run_audit(self, run_id: int) -> None:
+    from compliance.audit import AuditBusy, audit_perform
 
-    audit_perform(run_id=run_id)
+    try:
+        audit_perform(run_id=run_id)
+    except AuditBusy as busy:
+        # Another run is judging lines right now; this one follows once it is done.
+        raise self.retry(countdown=15) from busy
+
+
+@shared_task
+def nightly_audit() -> None:
+    """Beat's nightly full audit: everything not yet judged, whatever queued it."""
+    from compliance.services import audit_request
+
+    audit_request(trigger="nightly")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import F, Q
 
-from mou.models import Cap, MouVersion, Role
+from mou.models import Cap, EngagementType, MouVersion, Role
 from mou.rules import ZERO, excess_over
 
 
@@ -89,3 +89,39 @@ def cap_check(
         pay_excess=excess_over(pay_rate, max_pay),
         charge_excess=excess_over(charge_rate, max_charge) if charge_rate is not None else ZERO,
     )
+
+
+# --- The same rule for set-based SQL (the audit). Versions are few, so the binding version of a day of work is a
+# CASE over the published versions, newest first: "the latest version with effective_from <= day and
+# (effective_from <= start or binds_existing_from <= day)", exactly as MouVersionQuerySet.binding() says.
+# tests/mou/test_binding_sql.py checks the two agree on every boundary.
+
+
+def binding_version_sql(*, started_on: str, worked_on: str) -> tuple[str, list]:
+    """A SQL expression giving the binding version's id for the SQL expressions `started_on` and `worked_on`
+    (e.g. "p.start_date", "l.date"), with its parameters; NULL before the first version."""
+    versions = list(
+        MouVersion.objects.published()
+        .order_by("-effective_from")
+        .values_list("id", "effective_from", "binds_existing_from")
+    )
+    if not versions:
+        return "NULL::bigint", []
+    whens, params = [], []
+    for version_id, effective_from, binds_existing_from in versions:
+        whens.append(f"WHEN {worked_on} >= %s AND ({started_on} >= %s OR {worked_on} >= %s) THEN %s::bigint")
+        params += [effective_from, effective_from, binds_existing_from, version_id]
+    return "CASE " + " ".join(whens) + " END", params
+
+
+# Each (version, capped role, engagement type) with the cap that applies to it: the engagement-specific cap where the
+# version sets one, else the version's any-engagement cap for the role (as cap_for() chooses).
+EFFECTIVE_CAPS_SQL = """
+    SELECT DISTINCT ON (c.version_id, c.role_id, e.engagement_type)
+           c.version_id, c.role_id, e.engagement_type, c.max_pay_rate, c.max_charge_rate
+      FROM mou_cap c
+      JOIN mou_role r ON r.id = c.role_id AND r.capped
+     CROSS JOIN (VALUES {engagement_types}) AS e (engagement_type)
+     WHERE c.engagement_type = e.engagement_type OR c.engagement_type IS NULL
+     ORDER BY c.version_id, c.role_id, e.engagement_type, c.engagement_type NULLS LAST
+""".format(engagement_types=", ".join(f"('{value}')" for value in EngagementType.values))
