@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from compliance.models import AuditRun
@@ -108,7 +108,9 @@ def _claim(run_id: int) -> AuditRun | None:
 
 def _judge_lines(run: AuditRun, on_progress) -> None:
     span = max(run.to_line_id - run.from_line_id, 1)
-    low = run.from_line_id
+    # Start at the first line after the watermark (ids need not start at 1, nor follow on from the last run).
+    first = TimesheetLine.objects.filter(id__gt=run.from_line_id).aggregate(m=Min("id"))["m"]
+    low = max(run.from_line_id, (first or run.to_line_id) - 1)
     while low < run.to_line_id:
         high = min(low + CHUNK_LINES, run.to_line_id)
         with transaction.atomic():
