@@ -135,6 +135,9 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "celery" / "broker"
+    # Every process that sends or receives tasks needs the folders; creating them here is cheap and idempotent.
+    _broker_dir.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
