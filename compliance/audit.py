@@ -50,8 +50,9 @@ def audit_perform(*, run_id: int, on_progress: Callable[[AuditRun], None] | None
     if run is None:
         return None
     try:
-        _judge_lines(run, on_progress)
-        _judge_placements(run)
+        history = _History(run)
+        _judge_lines(run, on_progress, history)
+        _judge_placements(run, history)
     except Exception as error:
         AuditRun.objects.filter(pk=run.pk, status=AuditRun.Status.RUNNING).update(
             status=AuditRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
@@ -106,7 +107,7 @@ def _claim(run_id: int) -> AuditRun | None:
     return AuditRun.objects.get(pk=run_id)
 
 
-def _judge_lines(run: AuditRun, on_progress) -> None:
+def _judge_lines(run: AuditRun, on_progress, history: "_History") -> None:
     span = max(run.to_line_id - run.from_line_id, 1)
     # Start at the first line after the watermark (ids need not start at 1, nor follow on from the last run).
     first = TimesheetLine.objects.filter(id__gt=run.from_line_id).aggregate(m=Min("id"))["m"]
@@ -114,7 +115,7 @@ def _judge_lines(run: AuditRun, on_progress) -> None:
     while low < run.to_line_id:
         high = min(low + CHUNK_LINES, run.to_line_id)
         with transaction.atomic():
-            checked, new_cases = _judge_line_chunk(low, high)
+            checked, new_cases = _judge_line_chunk(low, high, history)
             progress = int(LINES_SHARE_OF_PROGRESS * (high - run.from_line_id) / span)
             # Counted in the same transaction as the chunk's breaches: a crash leaves nothing half-counted.
             # The status condition stops a worker that was declared dead (and replaced) from writing on.
@@ -133,51 +134,53 @@ def _judge_lines(run: AuditRun, on_progress) -> None:
             on_progress(run)
 
 
-def _judge_line_chunk(low: int, high: int) -> tuple[int, int]:
+def _judge_line_chunk(low: int, high: int, history: "_History") -> tuple[int, int]:
     """Judge lines with ids in (low, high] against the pay and charge caps (rules 1 and 2). Returns
     (lines checked, new breach cases). Lines covered by a live cap exception on their day are not breaches."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="l.date")
     with connection.cursor() as cursor:
-        # ON COMMIT DROP clears these at each chunk's commit; inside an outer transaction (tests) drop them here.
-        cursor.execute("DROP TABLE IF EXISTS audit_judged, audit_offending")
+        history.begin(cursor)
         cursor.execute(
-            f"""
-            CREATE TEMP TABLE audit_judged ON COMMIT DROP AS
-            SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
-                   p.agency_id, p.authority_id, p.role_id, p.engagement_type, {version_sql} AS version_id
-              FROM placements_timesheetline l
-              JOIN placements_placement p ON p.id = l.placement_id
-             WHERE l.id > %s AND l.id <= %s AND l.superseded_at IS NULL
-            """,
-            [*version_params, low, high],
+            "SELECT count(*) FROM placements_timesheetline WHERE id > %s AND id <= %s AND superseded_at IS NULL",
+            [low, high],
         )
-        checked = cursor.rowcount
+        checked = cursor.fetchone()[0]
+        # ON COMMIT DROP clears this at each chunk's commit; inside an outer transaction (tests) drop it here.
+        cursor.execute("DROP TABLE IF EXISTS audit_offending")
+        # One pass over the chunk: each line joined to the cap that binds it, kept only if over it; then one row
+        # per rule it breaks (pay, charge), unless a live cap exception covers that day.
         cursor.execute(
             f"""
             CREATE TEMP TABLE audit_offending ON COMMIT DROP AS
               WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL}),
                    over_cap AS (
-                       SELECT j.*, 'pay_rate_above_cap' AS rule, c.max_pay_rate AS cap, j.pay_rate AS rate,
-                              'minor' AS severity, '' AS description
-                         FROM audit_judged j
-                         JOIN caps c USING (version_id, role_id, engagement_type)
-                        WHERE j.pay_rate > c.max_pay_rate
-                       UNION ALL
-                       SELECT j.*, 'charge_rate_above_cap', c.max_charge_rate, j.charge_rate, 'minor', ''
-                         FROM audit_judged j
-                         JOIN caps c USING (version_id, role_id, engagement_type)
-                        WHERE j.charge_rate > c.max_charge_rate
+                       SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
+                              p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
+                         FROM placements_timesheetline l
+                         JOIN placements_placement p ON p.id = l.placement_id
+                         JOIN caps c ON c.version_id = {version_sql}
+                                    AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
+                        WHERE l.id > %s AND l.id <= %s AND l.superseded_at IS NULL
+                          AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
                    )
-            SELECT o.* FROM over_cap o
-             WHERE NOT EXISTS (
+            SELECT o.line_id, o.placement_id, o.date, o.agency_id, o.authority_id, o.version_id, r.rule,
+                   'minor' AS severity, '' AS description, r.cap, r.rate, o.hours
+              FROM over_cap o
+             CROSS JOIN LATERAL (
+                   VALUES ('pay_rate_above_cap', o.max_pay_rate, o.pay_rate),
+                          ('charge_rate_above_cap', o.max_charge_rate, o.charge_rate)) AS r (rule, cap, rate)
+             WHERE r.rate > r.cap
+               AND NOT EXISTS (
                    SELECT 1 FROM placements_capexception e
                     WHERE e.placement_id = o.placement_id AND o.date BETWEEN e.valid_from AND e.valid_until)
-            """
+            """,
+            [*version_params, low, high],
         )
         if not cursor.rowcount:
             return checked, 0
-        new_cases = _open_cases(cursor, "audit_offending")
-        # Add the offending lines to their cases and the cases' totals, counting only lines not there already.
+        new_ids = _open_cases(cursor, "audit_offending", history)
+        # Add the offending lines to their cases. A case opened just now already carries its totals; a case that
+        # was open before gains the lines not there already, and its totals grow by exactly those.
         cursor.execute(
             """
             WITH added AS (
@@ -190,7 +193,7 @@ def _judge_line_chunk(low: int, high: int) -> tuple[int, int]:
                 RETURNING breach_id, hours, excess
             ), totals AS (
                 SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines
-                  FROM added GROUP BY breach_id
+                  FROM added WHERE breach_id <> ALL(%s) GROUP BY breach_id
             )
             UPDATE compliance_breach b
                SET excess_amount = b.excess_amount + t.excess,
@@ -201,38 +204,92 @@ def _judge_line_chunk(low: int, high: int) -> tuple[int, int]:
                    updated_at = now()
               FROM totals t
              WHERE b.id = t.breach_id
-            """
+            """,
+            [new_ids],
         )
+        new_cases = len(new_ids)
     return checked, new_cases
 
 
-def _open_cases(cursor, offenders_table: str) -> int:
-    """Open a case for each (placement, rule, version) in `offenders_table` that has none; returns how many."""
+def _open_cases(cursor, offenders_table: str, history) -> list[int]:
+    """Open a case, with its totals, for each (placement, rule, version) in `offenders_table` that has none; write
+    their history in one statement; return the new cases' ids.
+
+    Offender rows have the columns line_id (NULL for a placement rule), placement_id, agency_id, authority_id,
+    version_id, rule, severity, description, cap, rate, hours.
+    """
     cursor.execute(
         f"""
-        WITH opened AS (
-            INSERT INTO compliance_breach (
-                agency_id, authority_id, placement_id, rule, mou_version_id, source, status, severity, description,
-                dismissed_reason, cap_amount, excess_amount, excess_hours, lines_count, detected_at, updated_at)
-            SELECT DISTINCT ON (placement_id, rule, version_id)
-                   agency_id, authority_id, placement_id, rule, version_id, 'audit', 'open', severity, description,
-                   '', cap, 0, 0, 0, now(), now()
-              FROM {offenders_table}
-             ORDER BY placement_id, rule, version_id
-            ON CONFLICT (placement_id, rule, mou_version_id) WHERE NOT (rule = 'manual') DO NOTHING
-            RETURNING 1
-        )
-        SELECT count(*) FROM opened
+        INSERT INTO compliance_breach (
+            agency_id, authority_id, placement_id, rule, mou_version_id, source, status, severity, description,
+            dismissed_reason, cap_amount, excess_amount, excess_hours, lines_count, detected_at, updated_at)
+        SELECT agency_id, authority_id, placement_id, rule, version_id, 'audit', 'open', min(severity),
+               min(description), '', min(cap), coalesce(sum(round((rate - cap) * hours, 2)), 0),
+               coalesce(sum(hours), 0), count(line_id), now(), now()
+          FROM {offenders_table}
+         GROUP BY placement_id, rule, version_id, agency_id, authority_id
+        ON CONFLICT (placement_id, rule, mou_version_id) WHERE NOT (rule = 'manual') DO NOTHING
+        RETURNING id
         """
     )
-    return cursor.fetchone()[0]
+    new_ids = [row[0] for row in cursor.fetchall()]
+    if new_ids:
+        history.record_inserts(cursor, new_ids)
+    return new_ids
 
 
-def _judge_placements(run: AuditRun) -> None:
+class _History:
+    """History of the cases the audit opens and updates, attributed to the audit run (SPEC §3 History).
+
+    pghistory's row trigger costs two PL/pgSQL subtransactions per row, which at tens of thousands of new cases is
+    most of an audit's time. For the audit's own inserts the trigger is set aside and the same 'insert' events are
+    written in one INSERT ... SELECT; updates of existing cases still go through the trigger, in the run's context.
+    """
+
+    def __init__(self, run: AuditRun):
+        import json
+        import uuid
+
+        import pgtrigger
+        from pghistory.models import Context
+
+        from compliance.models import Breach
+
+        self.context_id = uuid.uuid5(uuid.NAMESPACE_URL, f"futuresocial:audit-run:{run.pk}")
+        self.metadata = json.dumps({"source": "audit", "audit_run": run.pk})
+        Context.objects.get_or_create(id=self.context_id, defaults={"metadata": json.loads(self.metadata)})
+        self.insert_triggers = [
+            trigger.get_pgid(model) for model, trigger in pgtrigger.registered("compliance.Breach:insert_insert")
+        ]
+        event_model = Breach._meta.get_field("events").related_model
+        self.event_table = event_model._meta.db_table
+        self.columns = [f.column for f in event_model._meta.concrete_fields if not f.name.startswith("pgh_")]
+
+    def begin(self, cursor) -> None:
+        """For the current transaction: the run as the history context, and the insert trigger set aside."""
+        cursor.execute(
+            "SELECT set_config('pghistory.context_id', %s, true), set_config('pghistory.context_metadata', %s, true),"
+            " set_config('pgtrigger.ignore', %s, true)",
+            [str(self.context_id), self.metadata, "{" + ",".join(self.insert_triggers) + "}"],
+        )
+
+    def record_inserts(self, cursor, breach_ids: list[int]) -> None:
+        columns = ", ".join(self.columns)
+        cursor.execute(
+            f"""
+            INSERT INTO {self.event_table} ({columns}, pgh_obj_id, pgh_label, pgh_created_at, pgh_context_id)
+            SELECT {columns}, id, 'insert', now(), %s FROM compliance_breach WHERE id = ANY(%s)
+            """,
+            [self.context_id, breach_ids],
+        )
+
+
+def _judge_placements(run: AuditRun, history: "_History") -> None:
     """Rules 3–5 for placements not yet judged, and for placements whose worker has a newly recorded leaver."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="p.start_date")
     exempt = list(PermanentLeaver.EXEMPT_REASONS)
     with transaction.atomic(), connection.cursor() as cursor:
+        history.begin(cursor)
         cursor.execute("DROP TABLE IF EXISTS audit_placements, audit_placement_offenders")
         cursor.execute(
             f"""
@@ -251,10 +308,11 @@ def _judge_placements(run: AuditRun) -> None:
             """
             CREATE TEMP TABLE audit_placement_offenders ON COMMIT DROP AS
             -- Rule 3: started while the agency was suspended (the rule of Suspension.is_active_on).
-            SELECT ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
-                   'suspended_agency' AS rule, 'serious' AS severity, NULL::numeric AS cap,
+            SELECT NULL::bigint AS line_id, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
+                   'suspended_agency' AS rule, 'serious' AS severity,
                    'Started on ' || to_char(ap.start_date, 'DD/MM/YYYY') || ' during the agency''s '
-                     || s.kind || ' suspension from ' || to_char(s.starts_on, 'DD/MM/YYYY') || '.' AS description
+                     || s.kind || ' suspension from ' || to_char(s.starts_on, 'DD/MM/YYYY') || '.' AS description,
+                   NULL::numeric AS cap, NULL::numeric AS rate, NULL::numeric AS hours
               FROM audit_placements ap
               JOIN LATERAL (
                    SELECT s.kind, s.starts_on FROM agencies_suspension s
@@ -265,11 +323,11 @@ def _judge_placements(run: AuditRun) -> None:
              WHERE ap.version_id IS NOT NULL
             UNION ALL
             -- Rule 4: started within the version's cooling-off months of leaving a permanent post in the region.
-            SELECT ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
-                   'cooling_off', 'serious', NULL,
+            SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'cooling_off', 'serious',
                    'Left a permanent post at ' || a.name || ' on ' || to_char(pl.left_on, 'DD/MM/YYYY')
                      || ' (' || replace(pl.reason, '_', ' ') || '); placement started '
-                     || to_char(ap.start_date, 'DD/MM/YYYY') || ', within ' || v.cooling_off_months || ' months.'
+                     || to_char(ap.start_date, 'DD/MM/YYYY') || ', within ' || v.cooling_off_months || ' months.',
+                   NULL, NULL, NULL
               FROM audit_placements ap
               JOIN mou_mouversion v ON v.id = ap.version_id
               JOIN LATERAL (
@@ -282,11 +340,12 @@ def _judge_placements(run: AuditRun) -> None:
              WHERE v.cooling_off_months > 0
             UNION ALL
             -- Rule 5: started before the worker had the version's minimum years since qualifying.
-            SELECT ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
-                   'experience_below_minimum', 'minor', NULL,
+            SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
+                   'experience_below_minimum', 'minor',
                    'Qualified on ' || to_char(w.qualified_on, 'DD/MM/YYYY') || '; started '
                      || to_char(ap.start_date, 'DD/MM/YYYY') || ', under ' || v.min_experience_years
-                     || ' years'' post-qualifying experience.'
+                     || ' years'' post-qualifying experience.',
+                   NULL, NULL, NULL
               FROM audit_placements ap
               JOIN mou_mouversion v ON v.id = ap.version_id
               JOIN placements_worker w ON w.id = ap.worker_id
@@ -295,7 +354,7 @@ def _judge_placements(run: AuditRun) -> None:
             """,
             [exempt],
         )
-        new_cases = _open_cases(cursor, "audit_placement_offenders") if cursor.rowcount else 0
+        new_cases = len(_open_cases(cursor, "audit_placement_offenders", history)) if cursor.rowcount else 0
         updated = AuditRun.objects.filter(pk=run.pk, status=AuditRun.Status.RUNNING).update(
             placements_done=True,
             placements_checked=checked,

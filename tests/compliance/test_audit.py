@@ -205,11 +205,11 @@ def test_a_run_that_dies_half_way_is_finished_by_the_next_with_the_same_totals(v
     real_chunk = audit._judge_line_chunk
     calls = []
 
-    def dies_on_the_second_chunk(low, high):
+    def dies_on_the_second_chunk(low, high, history):
         calls.append((low, high))
         if len(calls) == 2:
             raise OSError("worker killed")
-        return real_chunk(low, high)
+        return real_chunk(low, high, history)
 
     monkeypatch.setattr(audit, "_judge_line_chunk", dies_on_the_second_chunk)
     with pytest.raises(OSError):
@@ -354,3 +354,21 @@ def test_placement_rules_are_judged_once(versions, agency_a):
     PlacementFactory(worker=WorkerFactory(qualified_on=date(2024, 1, 1)), start_date=date(2025, 3, 14))
     assert run_audit().breaches_found == 1
     assert (run_audit().placements_checked, Breach.objects.count()) == (0, 1)
+
+
+def test_the_history_of_each_case_starts_with_its_opening_by_the_audit_run(versions):
+    placement = PlacementFactory(start_date=date(2019, 1, 7), pay_rate="26.00", charge_rate="30.00")
+    work(placement, date(2019, 1, 7))
+    first = run_audit()
+    work(placement, date(2019, 1, 8))
+    second = run_audit()
+    breach = Breach.objects.get()
+    events = list(breach.events.order_by("pgh_id"))
+    assert [(e.pgh_label, e.lines_count, e.excess_amount) for e in events] == [
+        ("insert", 1, Decimal("7.50")),
+        ("update", 2, Decimal("15.00")),
+    ]
+    assert [e.pgh_context.metadata for e in events] == [
+        {"source": "audit", "audit_run": first.pk},
+        {"source": "audit", "audit_run": second.pk},
+    ]
