@@ -205,7 +205,8 @@ def main() -> int:
                       JOIN placements_placement p ON p.id = l.placement_id
                       JOIN caps c ON c.version_id = {version_sql}
                                  AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
-                     WHERE l.superseded_at IS NULL AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
+                     WHERE l.superseded_at IS NULL
+                       AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
                     """,
                     params,
                 )
@@ -225,7 +226,8 @@ def main() -> int:
 
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rule, count(*) FROM compliance_breachline bl JOIN compliance_breach b ON b.id = bl.breach_id GROUP BY rule"
+                "SELECT rule, count(*) FROM compliance_breachline bl"
+                " JOIN compliance_breach b ON b.id = bl.breach_id GROUP BY rule"
             )
             found = dict(cursor.fetchall())
             version_sql, params = binding_version_sql(started_on="p.start_date", worked_on="l.date")
