@@ -16,6 +16,15 @@ from futuresocial.scoping import visible_to
 
 PAGE_SIZE = 50
 UNRESOLVED = "unresolved"
+# The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
+RULE_SHORT = {
+    Breach.Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
+    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",
+    Breach.Rule.SUSPENDED_AGENCY: "Agency suspended",
+    Breach.Rule.COOLING_OFF: "Cooling-off period",
+    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
+    Breach.Rule.MANUAL: "Reported",
+}
 
 
 class BreachFilterForm(forms.Form):
@@ -42,6 +51,8 @@ def breach_list(request):
         if rule:
             breaches = breaches.filter(rule=rule)
     page = Paginator(breaches, PAGE_SIZE).get_page(request.GET.get("page"))
+    for breach in page.object_list:
+        breach.rule_short = RULE_SHORT.get(breach.rule, breach.get_rule_display())
     return render(
         request,
         "compliance/breach_list.html",

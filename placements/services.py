@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from agencies.models import Agency
-from placements.models import Placement, Worker
+from placements.models import CapException, PermanentLeaver, Placement, Worker
 
 
 def worker_for(*, swe_number: str, qualified_on: date | None = None) -> Worker:
@@ -54,8 +56,11 @@ def placement_register(
     by=None,
 ) -> Placement:
     """Register a placement. Refused while the agency is suspended or removed (SPEC §3 Suspension)."""
+    from compliance.audit import hold_audit_watermark
+
     # Lock the agency row: a suspension imposed at this moment must not let one more placement through.
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    hold_audit_watermark()  # the audit judges placements by id: this one must not commit behind its watermark
     if not agency.may_register_placements:
         raise ValidationError({"agency": agency_refusal(agency)})
     worker = worker_for(swe_number=worker_swe_number, qualified_on=worker_qualified_on)
@@ -86,3 +91,79 @@ def agency_refusal(agency: Agency) -> str:
     reason = f" Reason: {suspension.reason}" if suspension else ""
     until = f" until {suspension.ends_on:%d %B %Y}" if suspension and suspension.ends_on else ""
     return f"{agency} is suspended{until} and cannot register new placements.{reason}"
+
+
+@transaction.atomic
+def placement_end(*, placement: Placement, end_date: date | None, by=None) -> Placement:
+    """Set (or move, or clear) the date a placement ends; refused before its start or before work already submitted.
+
+    Only the end date changes after registration: rates and the rest are what the audit judged.
+    """
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    if end_date is not None:
+        if end_date < placement.start_date:
+            raise ValidationError({"end_date": f"The placement starts on {placement.start_date:%d/%m/%Y}."})
+        # Only the current revision of each week counts: superseded lines are history, not work.
+        last_worked = (
+            placement.timesheet_lines.filter(revision=F("timesheet__revision"), date__gt=end_date)
+            .order_by("-date")
+            .values_list("date", flat=True)
+            .first()
+        )
+        if last_worked is not None:
+            raise ValidationError(
+                {"end_date": f"Timesheets record work on {last_worked:%d/%m/%Y}, after this end date."}
+            )
+    placement.end_date = end_date
+    placement.full_clean()
+    placement.save(update_fields=["end_date"])
+    return placement
+
+
+@transaction.atomic
+def permanent_leaver_record(
+    *, authority, worker_swe_number: str, left_on: date, reason: str, by=None
+) -> PermanentLeaver:
+    """Record that a worker left an employed post at a council (feeds the cooling-off rule)."""
+    from compliance.audit import hold_audit_watermark
+
+    hold_audit_watermark()  # the audit judges leavers by id: this one must not commit behind its watermark
+    worker = worker_for(swe_number=worker_swe_number)
+    leaver = PermanentLeaver(authority=authority, worker=worker, left_on=left_on, reason=reason, recorded_by=by)
+    leaver.full_clean()  # one record per worker, authority and day: a repeat is a clear error, not a 500
+    leaver.save()
+    return leaver
+
+
+@transaction.atomic
+def cap_exception_record(
+    *,
+    placement: Placement,
+    signed_by_dcs: str,
+    signed_by_chief_executive: str,
+    reason: str,
+    valid_until: date,
+    valid_from: date | None = None,
+    by=None,
+) -> CapException:
+    """Record a council's signed approval to pay above the cap on a placement.
+
+    Without `valid_from` it covers work from today, or from the placement's start if that is later: a sign-off
+    looks forward unless the council says from when it applies.
+    """
+    if valid_from is None:
+        valid_from = max(timezone.localdate(), placement.start_date)
+    if valid_until < valid_from:
+        raise ValidationError({"valid_until": f"The exception would end before it starts ({valid_from:%d/%m/%Y})."})
+    exception = CapException(
+        placement=placement,
+        signed_by_dcs=signed_by_dcs,
+        signed_by_chief_executive=signed_by_chief_executive,
+        reason=reason,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        recorded_by=by,
+    )
+    exception.full_clean()
+    exception.save()
+    return exception

@@ -1,1 +1,296 @@
-# Create your views here.
+"""The agency portal's pages: placements, a week's timesheet, the upload of a timesheet file, and the cap check.
+
+Views are thin: every queryset goes through `visible_to` (another tenant's placement is a 404), role checks are the
+decorators of `accounts.decorators`, and every write is a service (`placement_register`, `timesheet_submit`,
+`timesheet_upload`) whose refusals are shown on the form.
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.decorators import agency_user_required
+from compliance.models import Breach
+from futuresocial.scoping import visible_to
+from mou.selectors import cap_check
+from placements.forms import (
+    CapCheckForm,
+    PlacementFilter,
+    PlacementForm,
+    TimesheetUploadForm,
+    TimesheetWeekFormSet,
+    WeekPickerForm,
+    add_service_errors,
+    week_ending_for,
+)
+from placements.models import Placement, Timesheet, TimesheetLine
+from placements.services import agency_refusal, placement_register
+from placements.timesheets import TimesheetRejected, timesheet_submit
+from placements.uploads import UploadRejected
+from placements.uploads import timesheet_upload as upload_service
+
+PAGE_SIZE = 50
+UPLOAD_COLUMNS = ["placement", "date", "hours", "pay_rate", "charge_rate"]
+
+
+def _placements(user):
+    """The placements `user` may see, with what every list and page shows of them (no query per row)."""
+    return visible_to(Placement.objects.select_related("agency", "authority", "role", "worker"), user)
+
+
+# --- Placements
+
+
+@login_required
+def placement_list(request):
+    placements = _placements(request.user).order_by("-start_date", "-id")
+    filters = PlacementFilter(request.GET or None, queryset=placements, user=request.user)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/placement_list.html",
+        {
+            "filter": filters,
+            "page": page,
+            "filtered": any(request.GET.get(name) for name in filters.filters),
+            "today": timezone.localdate(),
+            "may_register": request.user.is_agency and request.user.agency.may_register_placements,
+        },
+    )
+
+
+@agency_user_required
+def placement_new(request):
+    agency = request.user.agency
+    if not agency.may_register_placements:
+        # Refused before any form is shown or read; placement_register refuses too, under a lock, should a
+        # suspension land between this check and the insert.
+        return render(
+            request,
+            "placements/placement_refused.html",
+            {"refusal": agency_refusal(agency), "agency": agency},
+            status=403 if request.method == "POST" else 200,
+        )
+    form = PlacementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = placement_register(agency=agency, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, PlacementForm.SERVICE_FIELDS)
+        else:
+            messages.success(request, f"Placement registered: {placement.worker} as {placement.role.name}.")
+            return redirect("placements:detail", pk=placement.pk)
+    return render(request, "placements/placement_form.html", {"form": form, "agency": agency})
+
+
+@login_required
+def placement_detail(request, pk):
+    placement = get_object_or_404(_placements(request.user), pk=pk)
+    timesheets = list(
+        placement.timesheets.annotate(
+            # Only the current revision's lines count; superseded lines are history.
+            total_hours=Sum("lines__hours", filter=Q(lines__revision=F("revision"))),
+            lines_count=Count("lines", filter=Q(lines__revision=F("revision"))),
+        )
+        .prefetch_related(Prefetch("lines", queryset=TimesheetLine.objects.order_by("date", "id"), to_attr="all_lines"))
+        .order_by("-week_ending")
+    )
+    for timesheet in timesheets:
+        timesheet.current = [line for line in timesheet.all_lines if line.revision == timesheet.revision]
+    breaches = visible_to(Breach.objects.filter(placement=placement), request.user).order_by("-detected_at", "-id")
+    check = cap_check(
+        role=placement.role,
+        on=placement.start_date,
+        pay_rate=placement.pay_rate,
+        charge_rate=placement.charge_rate,
+        engagement_type=placement.engagement_type,
+    )
+    verdict = cap_verdict(check=check, role=placement.role, charge_rate=placement.charge_rate)
+    return render(
+        request,
+        "placements/placement_detail.html",
+        {
+            "placement": placement,
+            "timesheets": timesheets,
+            "breaches": breaches,
+            "verdict": verdict,
+            "today": timezone.localdate(),
+            "may_submit": request.user.is_agency,
+        },
+    )
+
+
+# --- Timesheets
+
+
+def _week_ending(request, placement):
+    """The week the timesheet form is about: the one asked for (snapped to its Sunday), else the latest week of the
+    placement that has ended, else its first week."""
+    picker = WeekPickerForm(request.POST if request.method == "POST" else request.GET)
+    if picker.is_valid():
+        asked = picker.cleaned_data["week_ending"]
+        week_ending = week_ending_for(asked)
+        if week_ending != asked and request.method == "GET":
+            messages.info(request, f"Weeks end on a Sunday: showing the week ending {week_ending:%A %d %B %Y}.")
+        return week_ending
+    last_sunday = week_ending_for(timezone.localdate()) - timedelta(days=7)
+    if placement.end_date:
+        last_sunday = min(last_sunday, week_ending_for(placement.end_date))
+    return max(last_sunday, week_ending_for(placement.start_date))
+
+
+@agency_user_required
+def timesheet_new(request, pk):
+    placement = get_object_or_404(_placements(request.user), pk=pk)
+    week_ending = _week_ending(request, placement)
+    days = [week_ending - timedelta(days=6 - i) for i in range(7)]
+    existing = Timesheet.objects.filter(placement=placement, week_ending=week_ending).first()
+    current = {line.date: line for line in existing.current_lines()} if existing else {}
+    initial = [
+        {"hours": current[day].hours, "pay_rate": current[day].pay_rate, "charge_rate": current[day].charge_rate}
+        if day in current
+        else {"hours": None, "pay_rate": placement.pay_rate, "charge_rate": placement.charge_rate}
+        for day in days
+    ]
+    formset = TimesheetWeekFormSet(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        # Days left without hours are not submitted; `rows` remembers which row of the form each line came from.
+        rows = [i for i, form in enumerate(formset) if form.cleaned_data.get("hours")]
+        lines = [{"date": days[i], **formset[i].cleaned_data} for i in rows]
+        try:
+            timesheet = timesheet_submit(placement=placement, week_ending=week_ending, lines=lines, by=request.user)
+        except TimesheetRejected as rejected:
+            _show_line_errors(formset, rejected, rows=rows)
+        else:
+            revised = f" as revision {timesheet.revision}; the earlier lines are kept in history" * (
+                timesheet.revision > 1
+            )
+            messages.success(request, f"Timesheet for the week ending {week_ending:%d %B %Y} stored{revised}.")
+            return redirect("placements:detail", pk=placement.pk)
+    return render(
+        request,
+        "placements/timesheet_form.html",
+        {
+            "placement": placement,
+            "week_ending": week_ending,
+            "picker": WeekPickerForm(initial={"week_ending": week_ending}),
+            "rows": [
+                {"day": day, "form": form, "in_placement": placement.covers(day)}
+                for day, form in zip(days, formset, strict=True)
+            ],
+            "formset": formset,
+            "existing": existing,
+            "previous_week": week_ending - timedelta(days=7),
+            "next_week": week_ending + timedelta(days=7),
+        },
+    )
+
+
+def _show_line_errors(formset, rejected, *, rows):
+    """Put each of `timesheet_submit`'s refusals on the row of the form it is about (`line` n is the n-th line
+    sent, i.e. the form's row `rows[n - 1]`); refusals of the week as a whole go above the table."""
+    week_errors = []
+    for error in rejected.errors:
+        if error["line"] is None:
+            week_errors.append(_sentence(error["message"]))
+            continue
+        form = formset[rows[error["line"] - 1]]
+        field = error["field"] if error["field"] in form.fields else None
+        form.add_error(field, _sentence(error["message"]))
+    if week_errors:
+        formset._non_form_errors = formset.error_class(week_errors)
+
+
+def _sentence(message):
+    return message[:1].upper() + message[1:]
+
+
+@agency_user_required
+def timesheet_upload(request):
+    form = TimesheetUploadForm(request.POST or None, request.FILES or None)
+    result = rejected = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = upload_service(file=form.cleaned_data["file"], user=request.user)
+        except UploadRejected as error:
+            rejected = error
+    return render(
+        request,
+        "placements/timesheet_upload.html",
+        {"form": form, "result": result, "rejected": rejected, "columns": UPLOAD_COLUMNS},
+    )
+
+
+@agency_user_required
+def timesheet_upload_template(request):
+    """A CSV template: the header and one example week of the agency's latest placement (or a made-up one)."""
+    placement = visible_to(Placement.objects.all(), request.user).order_by("-start_date", "-id").first()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="timesheet-template.csv"'
+    writer = csv.writer(response)
+    writer.writerow(UPLOAD_COLUMNS)
+    if placement is not None:
+        placement_id, pay, charge = placement.pk, placement.pay_rate, placement.charge_rate
+        monday = max(placement.start_date, week_ending_for(timezone.localdate()) - timedelta(days=13))
+        monday -= timedelta(days=monday.weekday())
+    else:
+        placement_id, pay, charge = 123, "30.00", "40.00"
+        monday = week_ending_for(timezone.localdate()) - timedelta(days=13)
+    for offset in range(5):
+        writer.writerow([placement_id, (monday + timedelta(days=offset)).isoformat(), "7.50", pay, charge])
+    return response
+
+
+# --- Cap check
+
+
+@login_required
+def cap_check_page(request):
+    """Is a rate within the cap? Works without JavaScript (a GET form answered here); cap-check.js answers as
+    the user types, through the API."""
+    form = CapCheckForm(request.GET or None, initial={"date": timezone.localdate()})
+    verdict = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        check = cap_check(
+            role=data["role"],
+            on=data["date"],
+            pay_rate=data["pay_rate"],
+            charge_rate=data["charge_rate"],
+            engagement_type=data["engagement_type"] or None,
+        )
+        verdict = cap_verdict(check=check, role=data["role"], charge_rate=data["charge_rate"])
+    return render(request, "placements/cap_check.html", {"form": form, "verdict": verdict})
+
+
+def cap_verdict(*, check, role, charge_rate=None):
+    """The answer of `cap_check` in words (static/js/cap-check.js words the API's answer the same way)."""
+    if not role.capped:
+        return {"within": True, "pay": f"No cap for this role: {role.name} is above team manager, outside the MoU."}
+    if check.applicable is None:
+        return {"within": True, "pay": "No MoU version was in force on that date, so no cap applies."}
+    version = check.applicable.version.name
+    if check.applicable.cap is None:
+        return {"within": True, "pay": f"No cap for this role in the {version}."}
+    verdict = {"within": check.within_cap, "version": version}
+    verdict["pay"] = _against(check.pay_excess, check.applicable.max_pay_rate, "cap", version)
+    if charge_rate is not None:
+        if check.applicable.max_charge_rate is None:
+            verdict["charge"] = f"No charge cap for this role ({version})."
+        else:
+            verdict["charge"] = _against(check.charge_excess, check.applicable.max_charge_rate, "charge cap", version)
+    return verdict
+
+
+def _against(excess, cap, what, version):
+    if excess > 0:
+        return f"£{excess:,.2f}/h over the £{cap:,.2f}/h {what} ({version})"
+    return f"within the £{cap:,.2f}/h {what} ({version})"

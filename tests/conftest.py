@@ -1,9 +1,23 @@
 """Personas for every test: a coordinator, an analyst, two councils and two agencies (SPEC §2)."""
 
+from importlib import import_module
+
+from django.apps import apps
+
 import pytest
 
 from accounts.models import User
 from tests.factories import AgencyFactory, UserFactory, authority
+
+
+@pytest.fixture(autouse=True)
+def _seeded_region(request):
+    """A transactional test flushes the database after itself, the seeded authorities and roles with it: the next
+    one seeds them again with the migrations' own (idempotent) code."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        for migration in ("workforce.migrations.0002_seed_authorities", "mou.migrations.0002_seed_roles"):
+            import_module(migration).seed(apps, None)
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet
-from mou.api import MouVersionViewSet, RoleViewSet
+from compliance.api import AuditRunViewSet, BreachViewSet
+from mou.api import CapCheckView, MouVersionViewSet, RoleViewSet
+from placements.api import CapExceptionViewSet, PermanentLeaverViewSet, PlacementViewSet, TimesheetViewSet
 from workforce.api import AuthorityViewSet
 
 router = DefaultRouter()
@@ -13,10 +15,17 @@ router.register("authorities", AuthorityViewSet)
 router.register("roles", RoleViewSet)
 router.register("agencies", AgencyViewSet)
 router.register("mou-versions", MouVersionViewSet)
+router.register("placements", PlacementViewSet)
+router.register("permanent-leavers", PermanentLeaverViewSet)
+router.register("cap-exceptions", CapExceptionViewSet)
+router.register("timesheets", TimesheetViewSet)
+router.register("audit-runs", AuditRunViewSet)
+router.register("breaches", BreachViewSet)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("cap-check/", CapCheckView.as_view(), name="api-cap-check"),
     path("", include(router.urls)),
 ]

@@ -3,8 +3,9 @@
 from datetime import date, timedelta
 from itertools import product
 
-import pytest
 from django.db import connection
+
+import pytest
 
 from mou.models import MouVersion
 from mou.selectors import binding_version, binding_version_sql

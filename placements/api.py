@@ -1,0 +1,430 @@
+"""API for placements, permanent leavers, cap exceptions and timesheets (SPEC §7)."""
+
+import re
+
+from django.db.models import F, Prefetch, Q
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from accounts.models import User
+from agencies.models import Agency
+from futuresocial.api.permissions import WriteRoles
+from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors, with_own_tenant
+from futuresocial.api.views import ScopedViewSetMixin
+from mou.models import Role
+from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine
+from placements.services import cap_exception_record, permanent_leaver_record, placement_end, placement_register
+from placements.timesheets import TimesheetRejected, timesheet_submit
+from placements.uploads import UploadRejected, timesheet_upload
+from workforce.models import Authority
+
+SWE_NUMBER = re.compile(r"^SW[0-9]{1,10}$")
+
+
+class SweNumberField(serializers.CharField):
+    """A Social Work England registration number (`SW` and digits), read from and written as the worker's."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="worker.swe_number", max_length=12, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).strip().upper()
+        if not SWE_NUMBER.match(value):
+            raise serializers.ValidationError("Enter a Social Work England registration number, e.g. SW123456.")
+        return value
+
+
+def authority_field(**kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Authority.objects.all(),
+        error_messages={"does_not_exist": "unknown authority"},
+        help_text="ONS code of the authority, e.g. E08000029",
+        **kwargs,
+    )
+
+
+class ScopedCreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """List, read and create through a service; who may create is `write_roles` (futuresocial.api.permissions).
+
+    The service gets the validated data as keyword arguments and `by`; a `worker_swe_number`/`worker_qualified_on`
+    pair (read from the worker, written as the service's `worker_*` arguments) is flattened on the way.
+    """
+
+    permission_classes = [WriteRoles]
+    service = None  # staticmethod(the service that writes), called with the validated data and `by`
+    service_field_names = {}  # model field names in the service's errors -> the API's names
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        worker = data.pop("worker", None)
+        if worker is not None:
+            data.update({f"worker_{name}": value for name, value in worker.items()})
+        with service_errors(self.service_field_names):
+            serializer.instance = self.service(**data, by=self.request.user)
+
+
+# --- placements ---
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(),
+        required=False,
+        help_text="Defaults to the agency user's own agency; the coordinator must give one.",
+    )
+    authority = authority_field()
+    role = serializers.SlugRelatedField(
+        slug_field="code", queryset=Role.objects.all(), error_messages={"does_not_exist": "unknown role"}
+    )
+    worker_swe_number = SweNumberField(help_text="An unknown registration number registers the worker.")
+    worker_qualified_on = serializers.DateField(
+        source="worker.qualified_on", required=False, allow_null=True, help_text="Date of qualification"
+    )
+
+    class Meta:
+        model = Placement
+        fields = [
+            "id",
+            "agency",
+            "authority",
+            "role",
+            "engagement_type",
+            "worker_swe_number",
+            "worker_qualified_on",
+            "start_date",
+            "end_date",
+            "pay_rate",
+            "on_costs",
+            "charge_rate",
+            "project_team",
+        ]
+        extra_kwargs = {name: {"min_value": 0} for name in ("pay_rate", "on_costs", "charge_rate")}
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        attrs = with_own_tenant(
+            attrs, field="agency", user=user, message="You can only register placements for your own agency."
+        )
+        if attrs.get("end_date") and attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": ["The end date is before the start date."]})
+        return attrs
+
+
+class PlacementEndSerializer(serializers.Serializer):
+    """After registration only the end date changes (moved, set when the placement ends, or cleared)."""
+
+    end_date = serializers.DateField(allow_null=True)
+
+    def validate(self, attrs):
+        others = sorted(set(self.initial_data) - {"end_date"})
+        if others:
+            raise serializers.ValidationError(
+                {name: ["Only end_date can be changed after registration."] for name in others}
+            )
+        return attrs
+
+
+class PlacementFilterSet(django_filters.FilterSet):
+    authority = django_filters.ModelChoiceFilter(
+        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
+    )
+    role = django_filters.ModelChoiceFilter(field_name="role", to_field_name="code", queryset=Role.objects.all())
+    agency = django_filters.NumberFilter()
+    start_date = django_filters.DateFromToRangeFilter()
+    active_on = django_filters.DateFilter(method="filter_active_on", label="Active on this date")
+    worker_swe_number = django_filters.CharFilter(field_name="worker__swe_number", lookup_expr="iexact")
+
+    class Meta:
+        model = Placement
+        fields = ["engagement_type", "project_team"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=value), start_date__lte=value)
+
+
+class PlacementViewSet(mixins.UpdateModelMixin, ScopedCreateViewSet):
+    """Placements: agencies register their own (refused while suspended or removed), the coordinator any agency's.
+
+    `PATCH` changes `end_date` only (agency for its own placements, or the coordinator); nothing else changes after
+    registration.
+    """
+
+    # One query per page: placements joined to their authority, role and worker (plus the count).
+    queryset = Placement.objects.select_related("authority", "role", "worker").order_by("-start_date", "-id")
+    serializer_class = PlacementSerializer
+    filterset_class = PlacementFilterSet
+    ordering_fields = ["start_date", "end_date", "pay_rate", "charge_rate", "id"]
+    write_roles = (User.Role.AGENCY, User.Role.COORDINATOR)
+    service = staticmethod(placement_register)
+    service_field_names = {"swe_number": "worker_swe_number", "qualified_on": "worker_qualified_on"}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=PlacementEndSerializer, responses=PlacementSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        placement = self.get_object()
+        serializer = PlacementEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            placement = placement_end(placement=placement, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(placement).data)
+
+
+# --- permanent leavers ---
+
+
+class PermanentLeaverSerializer(serializers.ModelSerializer):
+    authority = authority_field(required=False)
+    worker_swe_number = SweNumberField(help_text="An unknown registration number registers the worker.")
+
+    class Meta:
+        model = PermanentLeaver
+        fields = ["id", "authority", "worker_swe_number", "left_on", "reason"]
+        validators = []  # the unique (authority, worker, day) check is the service's, once the worker is known
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        return with_own_tenant(
+            attrs, field="authority", user=user, message="You can only record leavers at your own authority."
+        )
+
+
+class PermanentLeaverFilterSet(django_filters.FilterSet):
+    authority = django_filters.ModelChoiceFilter(
+        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
+    )
+    left_on = django_filters.DateFromToRangeFilter()
+    worker_swe_number = django_filters.CharFilter(field_name="worker__swe_number", lookup_expr="iexact")
+
+    class Meta:
+        model = PermanentLeaver
+        fields = ["authority", "reason"]
+
+
+class PermanentLeaverViewSet(ScopedCreateViewSet):
+    """Workers who left an employed post at a council: each council records its own, the coordinator any."""
+
+    # One query per page: leavers joined to their authority and worker (plus the count).
+    queryset = PermanentLeaver.objects.select_related("authority", "worker").order_by("-left_on", "-id")
+    serializer_class = PermanentLeaverSerializer
+    filterset_class = PermanentLeaverFilterSet
+    ordering_fields = ["left_on", "id"]
+    write_roles = (User.Role.COUNCIL, User.Role.COORDINATOR)
+    service = staticmethod(permanent_leaver_record)
+    service_field_names = {"swe_number": "worker_swe_number"}
+
+
+# --- cap exceptions ---
+
+
+class CapExceptionSerializer(serializers.ModelSerializer):
+    placement = ScopedPrimaryKeyRelatedField(queryset=Placement.objects.all())
+
+    class Meta:
+        model = CapException
+        fields = [
+            "id",
+            "placement",
+            "signed_by_dcs",
+            "signed_by_chief_executive",
+            "reason",
+            "valid_from",
+            "valid_until",
+        ]
+        extra_kwargs = {
+            "valid_from": {
+                "required": False,
+                "help_text": "Defaults to today, or to the placement's start if that is later.",
+            }
+        }
+
+
+class CapExceptionFilterSet(django_filters.FilterSet):
+    authority = django_filters.ModelChoiceFilter(
+        field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
+    )
+    placement = django_filters.NumberFilter()
+    agency = django_filters.NumberFilter(field_name="placement__agency")
+    live_on = django_filters.DateFilter(method="filter_live_on", label="Covers this date")
+
+    class Meta:
+        model = CapException
+        fields = []
+
+    def filter_live_on(self, queryset, name, value):
+        return queryset.filter(valid_from__lte=value, valid_until__gte=value)
+
+
+class CapExceptionViewSet(ScopedCreateViewSet):
+    """Signed approvals to pay above the cap: a council records them for placements at its authority, the
+    coordinator for any; an agency reads those on its placements."""
+
+    queryset = CapException.objects.order_by("-valid_from", "-id")
+    serializer_class = CapExceptionSerializer
+    filterset_class = CapExceptionFilterSet
+    ordering_fields = ["valid_from", "valid_until", "id"]
+    write_roles = (User.Role.COUNCIL, User.Role.COORDINATOR)
+    service = staticmethod(cap_exception_record)
+
+
+# --- timesheets ---
+
+
+class TimesheetLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimesheetLine
+        fields = ["date", "hours", "pay_rate", "charge_rate"]
+
+
+class TimesheetSerializer(serializers.ModelSerializer):
+    lines = TimesheetLineSerializer(source="current_lines_list", many=True, help_text="The current revision's lines")
+
+    class Meta:
+        model = Timesheet
+        fields = ["id", "placement", "week_ending", "revision", "submitted_at", "lines"]
+        read_only_fields = fields  # written through TimesheetSubmitSerializer
+
+
+class TimesheetLineInputSerializer(serializers.Serializer):
+    """A line as sent. Values pass to `timesheet_submit` as given, so the API and the portal refuse the same input
+    with the same words (hours 0-24, rates ≥ 0, at most 2 decimal places, the date within the week and the
+    placement)."""
+
+    date = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text="YYYY-MM-DD")
+    hours = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text='e.g. "7.50"')
+    pay_rate = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text='£/hour, "30.50"')
+    charge_rate = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text="£/hour")
+
+
+class TimesheetSubmitSerializer(serializers.Serializer):
+    placement = ScopedPrimaryKeyRelatedField(queryset=Placement.objects.all())
+    week_ending = serializers.DateField(help_text="The Sunday that ends the week")
+    lines = TimesheetLineInputSerializer(many=True, help_text="The week's lines, one per day worked")
+
+
+UPLOAD_HELP = "CSV (UTF-8) or XLSX with the columns placement, date, hours, pay_rate, charge_rate"
+
+
+class TimesheetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=UPLOAD_HELP)
+
+
+class UploadResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(help_text="Rows of lines read")
+    weeks = serializers.IntegerField(help_text="Weeks (placement and week ending) in the file")
+    timesheets_created = serializers.IntegerField()
+    timesheets_revised = serializers.IntegerField(help_text="Weeks already submitted: their lines were replaced")
+    lines_stored = serializers.IntegerField()
+    ignored_columns = serializers.ListField(child=serializers.CharField())
+
+
+class UploadRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Row number as a spreadsheet shows it; the header is row 1")
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class UploadRejectedSerializer(serializers.Serializer):
+    """Why an upload stored nothing: `file` for the file as a whole, or `rows` (up to 1,000) and their count."""
+
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+    rows = UploadRowErrorSerializer(many=True, required=False)
+    error_count = serializers.IntegerField(required=False, help_text="Bad rows in all, listed or not")
+
+
+def upload_refusal(rejected: UploadRejected) -> dict:
+    """The 400 body of a refused upload: a whole-file problem under `file`, else every bad row under `rows`."""
+    whole_file = [error["message"] for error in rejected.errors if error["row"] is None]
+    if whole_file or not rejected.errors:
+        return {"file": whole_file or rejected.messages}
+    return {"rows": rejected.errors, "error_count": len(rejected.errors) + rejected.more}
+
+
+class TimesheetFilterSet(django_filters.FilterSet):
+    placement = django_filters.NumberFilter()
+    agency = django_filters.NumberFilter(field_name="placement__agency")
+    authority = django_filters.ModelChoiceFilter(
+        field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
+    )
+    week_ending = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Timesheet
+        fields = []
+
+
+class TimesheetViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Weekly timesheets with their current lines. An agency submits its own placements' weeks.
+
+    `POST` submits a week; posting the same placement and week again is a **resubmission**: its lines replace the
+    week's lines (the old ones stay in history) and the answer is 200 with the next `revision` (a first submission
+    is 201). Bad lines: 400 `{"lines": [{}, {"hours": ["..."]}, ...]}`, one entry per line sent, nothing stored.
+    """
+
+    # Two queries per page (plus the count): the timesheets, then the current lines of all of them.
+    queryset = Timesheet.objects.prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=TimesheetLine.objects.filter(revision=F("timesheet__revision")).order_by("date", "id"),
+            to_attr="current_lines_list",
+        )
+    ).order_by("-week_ending", "-id")
+    serializer_class = TimesheetSerializer
+    filterset_class = TimesheetFilterSet
+    ordering_fields = ["week_ending", "submitted_at", "id"]
+    permission_classes = [WriteRoles]
+    write_roles = (User.Role.AGENCY,)
+
+    @extend_schema(
+        request=TimesheetSubmitSerializer,
+        responses={201: TimesheetSerializer, 200: TimesheetSerializer},
+        description="Submit a week (201), or resubmit it (200, next revision).",
+    )
+    def create(self, request, *args, **kwargs):
+        submitted = TimesheetSubmitSerializer(data=request.data, context=self.get_serializer_context())
+        submitted.is_valid(raise_exception=True)
+        data = submitted.validated_data
+        try:
+            timesheet = timesheet_submit(
+                placement=data["placement"], week_ending=data["week_ending"], lines=data["lines"], by=request.user
+            )
+        except TimesheetRejected as rejected:
+            raise serializers.ValidationError(rejected.detail) from None
+        timesheet = self.get_queryset().get(pk=timesheet.pk)
+        created = status.HTTP_201_CREATED if timesheet.revision == 1 else status.HTTP_200_OK
+        return Response(self.get_serializer(timesheet).data, status=created)
+
+    @extend_schema(
+        # A file part, spelt out: the serializer's FileField would be documented as a URL.
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary", "description": UPLOAD_HELP}},
+                "required": ["file"],
+            }
+        },
+        responses={201: UploadResultSerializer, 400: UploadRejectedSerializer},
+        description=(
+            "Upload a CSV or XLSX file of timesheet lines. Every row is checked before any is stored: a file with "
+            "any bad row stores nothing and each bad row is named (row, column, message). A week in the file "
+            "replaces that week's lines."
+        ),
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def upload(self, request):
+        upload = TimesheetUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            result = timesheet_upload(file=upload.validated_data["file"], user=request.user)
+        except UploadRejected as rejected:
+            # Not a ValidationError: its detail would turn row numbers into strings. Nothing was stored (the
+            # service's own transaction rolled back); roll back the request's too, as DRF does for errors it handles.
+            set_rollback()
+            return Response(upload_refusal(rejected), status=status.HTTP_400_BAD_REQUEST)
+        return Response(UploadResultSerializer(result).data, status=status.HTTP_201_CREATED)

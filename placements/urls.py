@@ -1,0 +1,15 @@
+from django.urls import path
+
+from placements import views
+
+app_name = "placements"
+
+urlpatterns = [
+    path("placements/", views.placement_list, name="list"),
+    path("placements/new/", views.placement_new, name="new"),
+    path("placements/<int:pk>/", views.placement_detail, name="detail"),
+    path("placements/<int:pk>/timesheets/new/", views.timesheet_new, name="timesheet-new"),
+    path("timesheets/upload/", views.timesheet_upload, name="upload"),
+    path("timesheets/upload/template.csv", views.timesheet_upload_template, name="upload-template"),
+    path("cap-check/", views.cap_check_page, name="cap-check"),
+]
