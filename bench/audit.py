@@ -61,7 +61,7 @@ def timed(label, function):
 
 
 def build(cursor, *, lines: int, placements: int, agencies: int) -> None:
-    """Agencies, workers, placements and weekly timesheets; about 3 % of lines paid above every cap.
+    """Agencies, workers, placements and weekly timesheets; about 3 % of lines paid above the cap (3.6 % of lines at a rate above every cap, of which the uncapped role takes a sixth).
 
     Triggers (history, delete protection, foreign-key checks) are off while building: the rows are consistent by
     construction, and the point is to measure the audit, not the history of a synthetic data set."""
@@ -155,7 +155,7 @@ def add_lines(cursor, *, count: int, start_week: int) -> None:
         """
         INSERT INTO placements_timesheetline (timesheet_id, placement_id, revision, date, hours, pay_rate, charge_rate)
         SELECT t.id, d.placement_id, 1, d.week_ending - 6 + d.weekday, 7.50,
-               CASE WHEN random() < 0.03 THEN 60.00 ELSE 20.00 END, 28.00
+               CASE WHEN random() < 0.036 THEN 60.00 ELSE 20.00 END, 28.00
           FROM bench_days d
           JOIN placements_timesheet t ON t.placement_id = d.placement_id AND t.week_ending = d.week_ending
          ORDER BY d.n

@@ -87,12 +87,14 @@ class Breach(models.Model):
         AUDIT = "audit", "Audit"
         MANUAL = "manual", "Manual report"
 
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="breaches")
+    # No single-column indexes where a composite one below starts with the column (agency, placement): each index
+    # is written for every case the audit opens.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="breaches", db_index=False)
     authority = models.ForeignKey(
         "workforce.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
     )
     placement = models.ForeignKey(
-        "placements.Placement", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+        "placements.Placement", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches", db_index=False
     )
     rule = models.CharField(max_length=30, choices=Rule.choices)
     mou_version = models.ForeignKey(
@@ -105,7 +107,9 @@ class Breach(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_breaches"
     )
     description = models.TextField(blank=True)
-    reported_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reported_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     dismissed_reason = models.TextField(blank=True)
     # Evidence, kept up to date by the audit as it adds lines: the cap that applied and the totals.
     cap_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
@@ -146,8 +150,15 @@ class Breach(models.Model):
 class BreachLine(models.Model):
     """An offending timesheet line of a breach, with the arithmetic that makes it one."""
 
-    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="lines")
-    line = models.ForeignKey("placements.TimesheetLine", on_delete=models.PROTECT, related_name="breach_lines")
+    # Written only by the audit, joined to rows that exist, and neither side can be deleted (triggers): the
+    # foreign keys are declared without database constraints, which would cost a check per line at every commit.
+    # The unique (breach, line) index serves lookups by breach.
+    breach = models.ForeignKey(
+        Breach, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
+    line = models.ForeignKey(
+        "placements.TimesheetLine", on_delete=models.PROTECT, related_name="breach_lines", db_constraint=False
+    )
     cap = models.DecimalField(max_digits=7, decimal_places=2)
     rate = models.DecimalField(max_digits=7, decimal_places=2)
     excess_per_hour = models.DecimalField(max_digits=7, decimal_places=2)
