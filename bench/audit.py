@@ -61,7 +61,8 @@ def timed(label, function):
 
 
 def build(cursor, *, lines: int, placements: int, agencies: int) -> None:
-    """Agencies, workers, placements and weekly timesheets; about 3 % of lines paid above the cap (3.6 % of lines at a rate above every cap, of which the uncapped role takes a sixth).
+    """Agencies, workers, placements and weekly timesheets; about 3 % of lines paid above the cap (3.6 % of lines
+    at a rate above every cap, a sixth of them in the uncapped role).
 
     Triggers (history, delete protection, foreign-key checks) are off while building: the rows are consistent by
     construction, and the point is to measure the audit, not the history of a synthetic data set."""

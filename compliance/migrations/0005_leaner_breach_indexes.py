@@ -6,38 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0003_history_and_no_deletes'),
-        ('compliance', '0004_nightly_audit_schedule'),
-        ('placements', '0003_history_and_no_deletes'),
+        ("agencies", "0003_history_and_no_deletes"),
+        ("compliance", "0004_nightly_audit_schedule"),
+        ("placements", "0003_history_and_no_deletes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='breach',
-            name='agency',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='breaches', to='agencies.agency'),
+            model_name="breach",
+            name="agency",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="breaches",
+                to="agencies.agency",
+            ),
         ),
         migrations.AlterField(
-            model_name='breach',
-            name='placement',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breaches', to='placements.placement'),
+            model_name="breach",
+            name="placement",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="breaches",
+                to="placements.placement",
+            ),
         ),
         migrations.AlterField(
-            model_name='breach',
-            name='reported_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="breach",
+            name="reported_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='breachline',
-            name='breach',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='compliance.breach'),
+            model_name="breachline",
+            name="breach",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="compliance.breach",
+            ),
         ),
         migrations.AlterField(
-            model_name='breachline',
-            name='line',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='breach_lines', to='placements.timesheetline'),
+            model_name="breachline",
+            name="line",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="breach_lines",
+                to="placements.timesheetline",
+            ),
         ),
     ]
