@@ -118,6 +118,7 @@ class Breach(models.Model):
     lines_count = models.PositiveIntegerField(default=0)
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or dismissed")
 
     class Meta:
         ordering = ["-detected_at", "-id"]
@@ -180,6 +181,24 @@ class BreachLine(models.Model):
         return f"{self.hours} h at £{self.rate}/h over a £{self.cap}/h cap: £{self.excess}"
 
 
+@pgtrigger.register(pgtrigger.Protect(name="breach_notes_are_never_deleted", operation=pgtrigger.Delete))
+class BreachNote(models.Model):
+    """A note or comment on a breach case by the coordinator, a council or the agency; part of its timeline."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    scope = {"agency": "breach__agency", "authority": "breach__authority"}
+
+    def __str__(self):
+        return f"Note on breach {self.breach_id} by {self.author}"
+
+
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="corrective_actions_are_never_deleted", operation=pgtrigger.Delete))
 class CorrectiveAction(models.Model):
@@ -199,11 +218,14 @@ class CorrectiveAction(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_name = models.CharField(max_length=120, blank=True)
     signed_ip = models.GenericIPAddressField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lapsed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -227,6 +249,7 @@ class CorrectiveActionItem(models.Model):
     description = models.TextField()
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["due_on", "id"]
