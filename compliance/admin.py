@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
-from compliance.models import AuditRun, Breach, BreachLine, CorrectiveAction, CorrectiveActionItem, Query
+from compliance.models import AuditRun, Breach, BreachLine, BreachNote, CorrectiveAction, CorrectiveActionItem, Query
 from futuresocial.admin import NeverDeletedMixin, ReadOnlyInline, ReadOnlyMixin, RegionModelAdmin
 
 
@@ -126,6 +126,16 @@ class BreachLineAdmin(ReadOnlyMixin, RegionModelAdmin):
     @admin.display(description="date", ordering="line__date")
     def line_date(self, obj):
         return obj.line.date
+
+
+@admin.register(BreachNote)
+class BreachNoteAdmin(ReadOnlyMixin, RegionModelAdmin):
+    """Notes are written on the breach page (compliance/views_breaches.py) and kept as they were written."""
+
+    list_display = ("id", "breach", "author", "created_at", "text")
+    list_select_related = ("breach__agency", "author")
+    search_fields = ("=breach__id", "text")
+    date_hierarchy = "created_at"
 
 
 class CorrectiveActionItemInline(admin.TabularInline):

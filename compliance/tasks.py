@@ -19,3 +19,16 @@ def nightly_audit() -> None:
     from compliance.services import audit_request
 
     audit_request(trigger="nightly")
+
+
+@shared_task
+def lapse_corrective_actions() -> int:
+    """Beat's daily pass: agreements with a remedial action past its due date and not done lapse (idempotent)."""
+    from django.utils import timezone
+
+    import pghistory
+
+    from compliance.corrective_actions import corrective_actions_lapse
+
+    with pghistory.context(task="lapse_corrective_actions"):
+        return len(corrective_actions_lapse(today=timezone.localdate()))

@@ -1,63 +1,17 @@
-"""Compliance pages: the breach list (read-only, scoped) and the audit runs a coordinator starts and watches."""
+"""Compliance pages: the audit runs a coordinator starts and watches. (Breach pages: compliance/views_breaches.py.)"""
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import coordinator_required, regional_required
-from accounts.selectors import CLOSED_BREACH_STATUSES
-from compliance.models import AuditRun, Breach
+from compliance.models import AuditRun
 from compliance.services import audit_request
 from futuresocial.scoping import visible_to
 
 PAGE_SIZE = 50
-UNRESOLVED = "unresolved"
-# The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
-RULE_SHORT = {
-    Breach.Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
-    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",
-    Breach.Rule.SUSPENDED_AGENCY: "Agency suspended",
-    Breach.Rule.COOLING_OFF: "Cooling-off period",
-    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
-    Breach.Rule.MANUAL: "Reported",
-}
-
-
-class BreachFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), (UNRESOLVED, "Not yet resolved or dismissed"), *Breach.Status.choices],
-        required=False,
-    )
-    rule = forms.ChoiceField(choices=[("", "Any rule"), *Breach.Rule.choices], required=False)
-
-
-@login_required
-def breach_list(request):
-    breaches = visible_to(
-        Breach.objects.select_related("agency", "authority", "placement__worker", "placement__role", "mou_version"),
-        request.user,
-    ).order_by("-detected_at", "-id")
-    form = BreachFilterForm(request.GET or None)
-    if form.is_valid():
-        status, rule = form.cleaned_data["status"], form.cleaned_data["rule"]
-        if status == UNRESOLVED:
-            breaches = breaches.exclude(status__in=CLOSED_BREACH_STATUSES)
-        elif status:
-            breaches = breaches.filter(status=status)
-        if rule:
-            breaches = breaches.filter(rule=rule)
-    page = Paginator(breaches, PAGE_SIZE).get_page(request.GET.get("page"))
-    for breach in page.object_list:
-        breach.rule_short = RULE_SHORT.get(breach.rule, breach.get_rule_display())
-    return render(
-        request,
-        "compliance/breach_list.html",
-        {"form": form, "page": page, "filtered": form.is_bound and any(form.cleaned_data.values())},
-    )
 
 
 # --- Audit runs

@@ -28,3 +28,36 @@ def notify(*, to: list[str], template: str, context: dict) -> None:
             EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
 
     transaction.on_commit(send)
+
+
+# --- Who is told, and the links they get
+
+
+def site_url(path: str) -> str:
+    """An absolute link for an email: `SITE_URL` (e.g. https://mou.example.org) is where people reach the app."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def council_addresses() -> list[str]:
+    """Every active council user with an email address: every council is told of a change of standing."""
+    from accounts.models import User
+
+    return list(
+        User.objects.filter(role=User.Role.COUNCIL, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+
+
+def coordinator_addresses() -> list[str]:
+    from accounts.models import User
+
+    return list(
+        User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def agency_addresses(agency) -> list[str]:
+    """The agency's active users with an email address, and its contact address."""
+    users = agency.users.filter(is_active=True).exclude(email="").values_list("email", flat=True)
+    return [*users, agency.contact_email]

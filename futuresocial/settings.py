@@ -126,6 +126,10 @@ if env("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MoU coordinator <mou@futuresocial.invalid>")
+# The address people reach the app at, for links in emails.
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Behind a reverse proxy that sets X-Forwarded-For, record its first address as a signer's IP (else REMOTE_ADDR).
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 
 # --- Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, so the run command still has a
 # real worker (same code path, acks and retries) without a broker server to install.

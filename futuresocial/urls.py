@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from futuresocial import history
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("futuresocial.api.urls")),
     path("", include("placements.urls")),
     path("", include("compliance.urls")),
+    path("", include("agencies.urls")),
+    # History pages of the records SPEC §3 lists (futuresocial/history.py)
+    path("history/<str:app_label>/<str:model_name>/<int:pk>/", history.object_history, name="history"),
     path("", include("accounts.urls")),
 ]

@@ -85,7 +85,10 @@ def placement_register(
 
 def agency_refusal(agency: Agency) -> str:
     """Why an agency may not register new placements, in words an agency user can act on."""
-    suspension = agency.suspensions.filter(lifted_on__isnull=True).order_by("-starts_on").first()
+    from django.utils import timezone
+
+    # The suspension in effect today (not one booked for later).
+    suspension = agency.suspensions.active_on(timezone.localdate()).order_by("-starts_on").first()
     if agency.standing == Agency.Standing.REMOVED:
         return f"{agency} has been removed from the MoU's list of agencies and cannot register new placements."
     reason = f" Reason: {suspension.reason}" if suspension else ""

@@ -14,7 +14,9 @@ from tests.factories import AgencyFactory, UserFactory, authority
 def _seeded_region(request):
     """A transactional test flushes the database after itself, the seeded authorities and roles with it: the next
     one seeds them again with the migrations' own (idempotent) code."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         for migration in ("workforce.migrations.0002_seed_authorities", "mou.migrations.0002_seed_roles"):
             import_module(migration).seed(apps, None)

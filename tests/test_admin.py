@@ -14,7 +14,15 @@ import pytest
 
 from accounts.models import User
 from agencies.models import Suspension
-from compliance.models import AuditRun, Breach, BreachLine, CorrectiveAction, CorrectiveActionItem, Query
+from compliance.models import (
+    AuditRun,
+    Breach,
+    BreachLine,
+    BreachNote,
+    CorrectiveAction,
+    CorrectiveActionItem,
+    Query,
+)
 from mou.models import MouVersion
 from placements.models import Timesheet, TimesheetLine
 from tests.factories import (
@@ -121,6 +129,7 @@ def one_of_everything(superuser):
         AuditRun.objects.create(status=AuditRun.Status.FINISHED, lines_checked=1, breaches_found=1, progress=100),
         breach,
         breach_line,
+        BreachNote.objects.create(breach=breach, author=superuser, text="Asked the agency for its payslips"),
         corrective_action,
         item,
         Query.objects.create(

@@ -4,8 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from agencies.api import AgencyViewSet
+from agencies.api import AgencyViewSet, SuspensionViewSet
 from compliance.api import AuditRunViewSet, BreachViewSet
+from compliance.api_corrective import CorrectiveActionViewSet
 from mou.api import CapCheckView, MouVersionViewSet, RoleViewSet
 from placements.api import CapExceptionViewSet, PermanentLeaverViewSet, PlacementViewSet, TimesheetViewSet
 from workforce.api import AuthorityViewSet
@@ -21,6 +22,8 @@ router.register("cap-exceptions", CapExceptionViewSet)
 router.register("timesheets", TimesheetViewSet)
 router.register("audit-runs", AuditRunViewSet)
 router.register("breaches", BreachViewSet)
+router.register("corrective-actions", CorrectiveActionViewSet)
+router.register("suspensions", SuspensionViewSet)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

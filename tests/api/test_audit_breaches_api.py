@@ -185,11 +185,11 @@ def test_breaches_filter_by_agency(analyst, breaches, agency_b):
     assert [row["id"] for row in body["results"]] == [breaches["b_pay"].pk]
 
 
-def test_breaches_are_read_only_for_now(coordinator, breaches):
+def test_breaches_are_never_deleted_through_the_api(coordinator, breaches):
+    # Writes (PATCH by the coordinator, a council's manual POST) are tests/api/test_breaches_write_api.py.
     client = token_client(coordinator)
-    url = f"/api/v1/breaches/{breaches['a_pay'].pk}/"
-    assert client.patch(url, {"status": "resolved"}, format="json").status_code == 405
-    assert client.post("/api/v1/breaches/", {}, format="json").status_code == 405
+    assert client.delete(f"/api/v1/breaches/{breaches['a_pay'].pk}/").status_code in (403, 405)
+    assert Breach.objects.count() == 3
 
 
 @pytest.mark.parametrize("rows", [3, 30])

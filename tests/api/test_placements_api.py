@@ -69,11 +69,17 @@ def test_the_coordinator_registers_for_the_agency_it_names(coordinator, agency_b
 
 
 def test_a_suspended_agency_is_refused_with_the_reason(agency_user, agency_a, coordinator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    ends_on = today + timedelta(days=30)
     Suspension.objects.create(
         agency=agency_a,
         kind=Suspension.Kind.TEMPORARY,
-        starts_on=date(2025, 3, 1),
-        ends_on=date(2025, 6, 1),
+        starts_on=today - timedelta(days=30),
+        ends_on=ends_on,
         reason="Repeated pay above the cap.",
         imposed_by=coordinator,
     )
@@ -82,7 +88,7 @@ def test_a_suspended_agency_is_refused_with_the_reason(agency_user, agency_a, co
     assert response.status_code == 400
     assert response.json() == {
         "agency": [
-            "Alpha Locums Ltd is suspended until 01 June 2025 and cannot register new placements. "
+            f"Alpha Locums Ltd is suspended until {ends_on:%d %B %Y} and cannot register new placements. "
             "Reason: Repeated pay above the cap."
         ]
     }

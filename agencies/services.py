@@ -1,0 +1,336 @@
+"""Suspensions and an agency's standing (SPEC §3 Suspension): the one home of their rules.
+
+An agency's `standing` follows its suspensions: `suspended` while one is in effect today (`Suspension.is_active_on`,
+`SuspensionQuerySet.active_on`), `approved` otherwise, and `removed` for good once the coordinator removes it.
+`_standing_settle` is the single place that derives the standing from the suspensions; every service here calls it
+after a change, and `agency_standing_sync` (run every night by beat) calls it for the agencies whose dates have
+come: a temporary suspension ends by itself on its `ends_on`, and a suspension imposed ahead of time takes effect
+on its `starts_on`.
+
+Every write locks the agency's row (`select_for_update`) first: `placement_register` takes the same lock, so no
+placement slips in while a suspension is being imposed, and two people acting at once on one agency queue behind
+each other and see each other's result. Every write runs under a `pghistory.context` naming who and why, so the
+agency's standing history (agencies.selectors.standing_history) can say who did what and for what reason.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Least
+from django.urls import reverse
+from django.utils import timezone
+
+import pghistory
+
+from agencies.models import Agency, Suspension
+from compliance.breaches import breach_set_status
+from compliance.models import Breach
+from futuresocial.notifications import agency_addresses, council_addresses, notify, site_url
+
+Standing = Agency.Standing
+Kind = Suspension.Kind
+
+REMOVED_STAYS_REMOVED = "{agency} has been removed from the MoU's list of agencies; a removed agency stays removed."
+# A breach case dismissed as no breach cannot be the ground of a suspension.
+UNCITABLE_BREACH_STATUSES = (Breach.Status.DISMISSED,)
+# Citing a case in a suspension escalates it, unless it is already escalated or closed (resolved stays resolved).
+BREACH_STATUSES_ESCALATED_ON_SUSPENSION = (
+    Breach.Status.OPEN,
+    Breach.Status.UNDER_REVIEW,
+    Breach.Status.CORRECTIVE_ACTION,
+)
+
+
+def _require_coordinator(user, doing: str) -> None:
+    if user is None or not getattr(user, "is_coordinator", False):
+        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
+
+
+def _locked(agency: Agency) -> Agency:
+    """The agency's row, locked until the transaction ends, with its current standing (not the caller's copy)."""
+    return Agency.objects.select_for_update().get(pk=agency.pk)
+
+
+def _refuse_if_removed(agency: Agency) -> None:
+    if agency.standing == Standing.REMOVED:
+        raise ValidationError(REMOVED_STAYS_REMOVED.format(agency=agency), code="removed")
+
+
+def _standing_settle(*, agency: Agency, today: date) -> str | None:
+    """Set a (locked) agency's standing from its suspensions on `today`; the new standing, or None if unchanged.
+
+    The one rule: suspended while a suspension is in effect, approved otherwise; a removed agency stays removed.
+    """
+    if agency.standing == Standing.REMOVED:
+        return None
+    in_effect = agency.suspensions.active_on(today).exists()
+    standing = Standing.SUSPENDED if in_effect else Standing.APPROVED
+    if agency.standing == standing:
+        return None
+    agency.standing = standing
+    agency.save(update_fields=["standing"])
+    return standing
+
+
+# --- Suspending
+
+
+def _overlapping(*, agency: Agency, starts_on: date, ends_on: date | None):
+    """The agency's suspensions whose time in effect meets [starts_on, ends_on) (ends_on None: until lifted)."""
+    overlapping = agency.suspensions.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=starts_on), Q(lifted_on__isnull=True) | Q(lifted_on__gt=starts_on)
+    )
+    if ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lt=ends_on)
+    return overlapping.order_by("starts_on", "id")
+
+
+def _checked_breaches(*, agency: Agency, breaches) -> list[Breach]:
+    breaches = list(breaches)
+    others = [b for b in breaches if b.agency_id != agency.pk]
+    if others:
+        ids = ", ".join(str(b.pk) for b in others)
+        raise ValidationError({"breaches": f"Breach cases {ids} are not {agency}'s: cite only its own cases."})
+    dismissed = [b for b in breaches if b.status in UNCITABLE_BREACH_STATUSES]
+    if dismissed:
+        ids = ", ".join(str(b.pk) for b in dismissed)
+        raise ValidationError({"breaches": f"Breach cases {ids} were dismissed and cannot ground a suspension."})
+    return breaches
+
+
+def _checked_dates(*, kind: str, starts_on: date, ends_on: date | None, today: date) -> None:
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Choose {Kind.TEMPORARY.label.lower()} or {Kind.ONGOING.label.lower()}."})
+    if starts_on < today:
+        raise ValidationError(
+            {"starts_on": f"A suspension starts today ({today:%d %B %Y}) or later: the past standing stays as it was."}
+        )
+    if kind == Kind.TEMPORARY and ends_on is None:
+        raise ValidationError({"ends_on": "A temporary suspension needs the date it ends."})
+    if kind == Kind.ONGOING and ends_on is not None:
+        raise ValidationError(
+            {
+                "ends_on": (
+                    "An ongoing suspension lasts until it is lifted: leave the end date empty, or choose temporary."
+                )
+            }
+        )
+    if ends_on is not None and ends_on <= starts_on:
+        raise ValidationError({"ends_on": f"The end date must be after the start ({starts_on:%d %B %Y})."})
+
+
+def _escalate(breaches: list[Breach], *, by, suspension: Suspension) -> None:
+    """Cited cases still being worked on move to `escalated` (SPEC §3 Breach) through the breach workflow, which
+    records the move and its reason in each case's timeline."""
+    kind = suspension.get_kind_display().lower()
+    reason = f"Cited in the {kind} suspension of {suspension.agency} from {suspension.starts_on:%d %B %Y}."
+    for breach in breaches:
+        if breach.status in BREACH_STATUSES_ESCALATED_ON_SUSPENSION:
+            breach_set_status(breach=breach, status=Breach.Status.ESCALATED, by=by, reason=reason)
+
+
+@transaction.atomic
+def agency_suspend(
+    *, agency: Agency, kind: str, starts_on: date, ends_on: date | None = None, reason: str, breaches=(), by
+) -> Suspension:
+    """Suspend an agency, temporarily (to `ends_on`) or until lifted, from `starts_on` (today or later).
+
+    In effect today: the standing becomes `suspended` at once; later: on its day (`agency_standing_sync`). The cited
+    breach cases (the agency's own) are escalated. Every council user and the agency are told by email.
+    """
+    _require_coordinator(by, "suspend an agency")
+    today = timezone.localdate()
+    agency = _locked(agency)
+    _refuse_if_removed(agency)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the agency is suspended: the agency and every council read it."})
+    _checked_dates(kind=kind, starts_on=starts_on, ends_on=ends_on, today=today)
+    clash = _overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
+    if clash is not None:
+        raise ValidationError(
+            f"{agency} already has a suspension {_period(clash)}; "
+            "lift it first or choose dates that do not overlap it.",
+            code="overlap",
+        )
+    breaches = _checked_breaches(agency=agency, breaches=breaches)
+    with pghistory.context(user=by.pk, action="suspension imposed", reason=reason):
+        suspension = Suspension(
+            agency=agency, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason, imposed_by=by
+        )
+        suspension.full_clean()
+        suspension.save()
+        suspension.breaches.set(breaches)
+        _escalate(breaches, by=by, suspension=suspension)
+        _standing_settle(agency=agency, today=today)
+    notify(
+        to=[*council_addresses(), *agency_addresses(agency)],
+        template="suspension_imposed",
+        context=_email_context(suspension, today=today, breaches=breaches),
+    )
+    return suspension
+
+
+def _period(suspension: Suspension) -> str:
+    if suspension.lifted_on is not None:
+        return f"from {suspension.starts_on:%d %B %Y}, lifted from {suspension.lifted_on:%d %B %Y}"
+    if suspension.ends_on is not None:
+        return f"from {suspension.starts_on:%d %B %Y} to {suspension.ends_on:%d %B %Y}"
+    return f"from {suspension.starts_on:%d %B %Y} until lifted"
+
+
+# --- Lifting
+
+
+@transaction.atomic
+def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None = None) -> Suspension:
+    """Lift a suspension before its time, from `on` (today by default; a later date schedules the lifting).
+
+    A suspension that has not started yet is lifted from its start, so it never takes effect. The standing returns
+    to `approved` once no other suspension is in effect; a removed agency stays removed.
+    """
+    _require_coordinator(by, "lift a suspension")
+    today = timezone.localdate()
+    agency = _locked(suspension.agency)
+    _refuse_if_removed(agency)
+    suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
+    suspension.agency = agency
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"lift_reason": "Say why the suspension is lifted early: every council reads it."})
+    if suspension.lifted_on is not None:
+        raise ValidationError(
+            f"This suspension was already lifted from {suspension.lifted_on:%d %B %Y}.", code="already_lifted"
+        )
+    if suspension.ends_on is not None and suspension.ends_on <= today:
+        raise ValidationError(f"This suspension ended by itself on {suspension.ends_on:%d %B %Y}.", code="ended")
+    on = on or today
+    if on < today:
+        raise ValidationError(
+            {"lifted_on": f"A suspension is lifted from today ({today:%d %B %Y}) or later: the past standing stays."}
+        )
+    if suspension.ends_on is not None and on >= suspension.ends_on:
+        raise ValidationError(
+            {"lifted_on": f"It ends by itself on {suspension.ends_on:%d %B %Y}: lift it from an earlier date."}
+        )
+    not_started = suspension.starts_on > today
+    suspension.lifted_on = max(on, suspension.starts_on)
+    suspension.lifted_by = by
+    suspension.lift_reason = reason
+    with pghistory.context(user=by.pk, action="suspension lifted", reason=reason):
+        suspension.full_clean()
+        suspension.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
+        _standing_settle(agency=agency, today=today)
+    notify(
+        to=[*council_addresses(), *agency_addresses(agency)],
+        template="suspension_lifted",
+        context={**_email_context(suspension, today=today), "never_took_effect": not_started},
+    )
+    return suspension
+
+
+# --- Removing
+
+
+@transaction.atomic
+def agency_remove(*, agency: Agency, by, reason: str) -> Agency:
+    """Remove an agency from the MoU's list for good: it never registers a placement again. Its suspensions stay
+    on record as they are; every council user and the agency are told."""
+    _require_coordinator(by, "remove an agency")
+    agency = _locked(agency)
+    if agency.standing == Standing.REMOVED:
+        raise ValidationError(f"{agency} has already been removed from the MoU's list of agencies.", code="removed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the agency is removed: the agency and every council read it."})
+    with pghistory.context(user=by.pk, action="agency removed", reason=reason):
+        agency.standing = Standing.REMOVED
+        agency.save(update_fields=["standing"])
+    notify(
+        to=[*council_addresses(), *agency_addresses(agency)],
+        template="suspension_agency_removed",
+        context={
+            "agency": agency,
+            "reason": reason,
+            "agency_url": site_url(reverse("agencies:detail", args=[agency.pk])),
+        },
+    )
+    return agency
+
+
+# --- The daily standing check
+
+
+@dataclass
+class StandingSync:
+    """What one run of `agency_standing_sync` changed: the agencies now suspended and now approved again."""
+
+    suspended: list[Agency] = field(default_factory=list)
+    approved: list[Agency] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.suspended) + len(self.approved)
+
+
+@transaction.atomic
+def agency_standing_sync(*, today: date) -> StandingSync:
+    """Bring every agency's standing in line with its suspensions on `today`.
+
+    Suspensions whose start has come take effect; temporary suspensions whose `ends_on` has come end by themselves
+    (nobody lifts them: `lifted_on` stays empty) and the standing returns to `approved` unless another is in effect;
+    a lifting scheduled for today takes effect likewise. Removed agencies stay removed. Running it twice changes
+    nothing the second time: only agencies whose standing disagrees with their suspensions are touched, each
+    re-checked under its lock. The agency and every council user are told when a suspension ends.
+    """
+    in_effect = Exists(Suspension.objects.active_on(today).filter(agency=OuterRef("pk")))
+    disagreeing = (
+        Agency.objects.exclude(standing=Standing.REMOVED)
+        .filter(Q(Q(standing=Standing.SUSPENDED) & ~in_effect) | Q(Q(standing=Standing.APPROVED) & in_effect))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    result = StandingSync()
+    for pk in disagreeing:
+        agency = Agency.objects.select_for_update().get(pk=pk)
+        with pghistory.context(action="daily standing check", on=today.isoformat()):
+            standing = _standing_settle(agency=agency, today=today)
+        if standing == Standing.SUSPENDED:
+            result.suspended.append(agency)
+        elif standing == Standing.APPROVED:
+            result.approved.append(agency)
+            ended = _last_ended(agency=agency, today=today)
+            if ended is not None:
+                notify(
+                    to=[*council_addresses(), *agency_addresses(agency)],
+                    template="suspension_ended",
+                    context=_email_context(ended, today=today),
+                )
+    return result
+
+
+def _last_ended(*, agency: Agency, today: date) -> Suspension | None:
+    """The suspension of `agency` that most recently stopped being in effect (by its end date or a lifting)."""
+    return (
+        agency.suspensions.annotate(stopped_on=Least("ends_on", "lifted_on"))  # PostgreSQL's LEAST skips NULLs
+        .filter(stopped_on__lte=today)
+        .order_by("-stopped_on", "-id")
+        .first()
+    )
+
+
+# --- Who is told
+
+
+def _email_context(suspension: Suspension, *, today: date, breaches=None) -> dict:
+    return {
+        "suspension": suspension,
+        "agency": suspension.agency,
+        "today": today,
+        "in_effect": suspension.is_active_on(today),
+        "breaches_count": len(breaches) if breaches is not None else suspension.breaches.count(),
+        "agency_url": site_url(reverse("agencies:detail", args=[suspension.agency_id])),
+    }

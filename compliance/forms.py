@@ -1,0 +1,127 @@
+"""Forms of the corrective-action pages: they read and tidy what a person typed; the services decide what is allowed
+(`compliance.corrective_actions`)."""
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+import django_filters
+
+from agencies.models import Agency
+from compliance.corrective_actions import CITABLE_BREACH_STATUSES, LIVE_STATUSES, ItemDraft
+from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
+from futuresocial.scoping import visible_to
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class BreachChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, breach):
+        where = f" · {breach.authority}" if breach.authority_id else ""
+        placement = f" · placement {breach.placement_id}" if breach.placement_id else ""
+        return (
+            f"Breach {breach.pk}: {breach.get_rule_display()}{placement}{where} · £{breach.excess_amount:,} "
+            f"({breach.get_status_display().lower()})"
+        )
+
+
+class CorrectiveActionForm(forms.Form):
+    """The agreement's own text and the breach cases it cites; the remedial actions are `ItemFormSet`."""
+
+    breaches = BreachChoiceField(
+        queryset=Breach.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Breach cases it cites",
+        help_text="Only this agency's cases still being worked on are listed.",
+    )
+    summary = forms.CharField(
+        label="The agreement",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What went wrong and what the agency agrees to, in a few sentences; it heads the agreement.",
+    )
+
+    def __init__(self, *args, agency, cited=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breaches"].queryset = (
+            Breach.objects.filter(agency=agency)
+            .filter(Q(status__in=CITABLE_BREACH_STATUSES) | Q(pk__in=[b.pk for b in cited]))
+            .select_related("authority")
+            .order_by("-detected_at", "-id")
+        )
+
+
+class ItemForm(forms.Form):
+    description = forms.CharField(label="Remedial action", widget=forms.TextInput(attrs={"size": 60}))
+    due_on = forms.DateField(label="Due by", widget=DATE_INPUT)
+
+    def item(self) -> ItemDraft:
+        return ItemDraft(description=self.cleaned_data["description"], due_on=self.cleaned_data["due_on"])
+
+
+# Three blank rows below the draft's own; a row's "Remove" box drops it from the draft.
+ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True, can_delete_extra=False)
+
+
+def items_from(formset) -> list[ItemDraft]:
+    """The remedial actions in the rows filled in and not removed (blank rows are left out)."""
+    return [
+        form.item() for form in formset if form.cleaned_data.get("description") and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class SignForm(forms.Form):
+    signed_name = forms.CharField(
+        label="Your full name",
+        max_length=120,
+        help_text="Typed as your signature. It is recorded with your user, the time and your network address.",
+        widget=forms.TextInput(attrs={"autocomplete": "name", "size": 40}),
+    )
+    confirm = forms.BooleanField(required=True)
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = f"I have read this agreement and sign it on behalf of {agency.name}"
+        self.fields["confirm"].error_messages["required"] = "Tick the box to confirm you sign on behalf of your agency."
+
+
+class ItemDoneForm(forms.Form):
+    done_on = forms.DateField(label="Done on", required=False, widget=DATE_INPUT)
+
+
+def overdue_q(today) -> Q:
+    """Issued or signed, with a remedial action past its due date and not done: the nightly pass lapses it."""
+    late = CorrectiveActionItem.objects.filter(corrective_action=OuterRef("pk"), done_on__isnull=True, due_on__lt=today)
+    return Q(status__in=LIVE_STATUSES) & Q(Exists(late))
+
+
+class CorrectiveActionFilter(django_filters.FilterSet):
+    """The filters of the corrective-action list. An agency is not offered other agencies (the list is its own)."""
+
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), empty_label="Any agency")
+    status = django_filters.ChoiceFilter(choices=CorrectiveAction.Status.choices, empty_label="Any status")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Overdue",
+        widget=forms.Select(choices=[("", "Overdue or not"), ("true", "Overdue only")]),
+    )
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["agency", "status", "overdue"]
+
+    def __init__(self, *args, user, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        if user.is_agency:
+            del self.filters["agency"]
+        else:
+            self.filters["agency"].queryset = visible_to(Agency.objects.all(), user)
+        if not user.is_regional:
+            self.filters["status"].extra["choices"] = [
+                c for c in CorrectiveAction.Status.choices if c[0] != CorrectiveAction.Status.DRAFT
+            ]
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(overdue_q(self.today))

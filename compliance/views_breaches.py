@@ -1,0 +1,479 @@
+"""Breach pages: the queue (filters, sorting, counts by status, bulk assign and status change), a case's page (its
+evidence, timeline, notes and the coordinator's controls) and the manual report.
+
+The same queue serves everyone, scoped by `visible_to`: the coordinator and analysts see the region, a council its
+authority, an agency its own cases (with fewer controls). A case outside the user's scope is a 404. Every write is a
+service of `compliance.breaches`; its refusal is shown as a message and nothing changes.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+import django_filters
+
+from accounts.decorators import coordinator_required, role_required
+from agencies.models import Agency
+from compliance import breaches as services
+from compliance.models import Breach, BreachLine
+from futuresocial.history import history_url
+from futuresocial.scoping import visible_to
+from placements.forms import add_service_errors
+from placements.models import Placement
+from workforce.models import Authority
+
+PAGE_SIZE = 50
+LINES_PAGE_SIZE = 50
+TIMELINE_EVENTS = 50  # the latest events of a case on its page; the history page has them all
+UNRESOLVED = "unresolved"
+Status = Breach.Status
+
+# The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
+RULE_SHORT = {
+    Breach.Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
+    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",
+    Breach.Rule.SUSPENDED_AGENCY: "Agency suspended",
+    Breach.Rule.COOLING_OFF: "Cooling-off period",
+    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
+    Breach.Rule.MANUAL: "Reported",
+}
+# What each rule means, in the words of the MoU, for the case's page.
+RULE_EXPLAINED = {
+    Breach.Rule.PAY_RATE_ABOVE_CAP: "The hourly pay rate was above the cap for the role (and engagement type) in the "
+    "MoU version that binds the placement. Each line below is a day paid above the cap.",
+    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "The hourly charge rate to the council was above the charge cap for the role "
+    "(and engagement type) in the MoU version that binds the placement. Each line below is a day charged above it.",
+    Breach.Rule.SUSPENDED_AGENCY: "The placement started while the agency was suspended or removed from the list of "
+    "agencies allowed to supply the 14 councils.",
+    Breach.Rule.COOLING_OFF: "The worker left a permanent post at one of the 14 councils within the cooling-off "
+    "period of the MoU version (12 months), for a reason that does not exempt them.",
+    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "The placement started before the worker had the minimum years of "
+    "post-qualifying experience the MoU version asks for.",
+    Breach.Rule.MANUAL: "Reported by a person: the description says what happened.",
+}
+SORTS = [
+    ("-detected", "Newest first"),
+    ("detected", "Oldest first"),
+    ("-excess", "Largest excess first"),
+    ("excess", "Smallest excess first"),
+]
+ORDERINGS = {
+    "-detected": ("-detected_at", "-id"),
+    "detected": ("detected_at", "id"),
+    "-excess": ("-excess_amount", "-detected_at", "-id"),
+    "excess": ("excess_amount", "detected_at", "id"),
+}
+
+
+def _breaches(user):
+    """The cases `user` may see, with what the queue shows of each (no query per row)."""
+    return visible_to(
+        Breach.objects.select_related(
+            "agency", "authority", "placement__worker", "placement__role", "mou_version", "assignee"
+        ),
+        user,
+    )
+
+
+# --- The queue
+
+
+class BreachQueueFilter(django_filters.FilterSet):
+    """The queue's filters. Councils are not offered other authorities, nor agencies other agencies or the
+    coordinator's assignments: their queue is already scoped, so those filters would say nothing."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[(UNRESOLVED, "Not yet resolved or dismissed"), *Status.choices],
+        method="filter_status",
+        empty_label="Any status",
+    )
+    rule = django_filters.ChoiceFilter(choices=Breach.Rule.choices, empty_label="Any rule")
+    severity = django_filters.ChoiceFilter(choices=Breach.Severity.choices, empty_label="Any severity")
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"), empty_label="Any agency")
+    authority = django_filters.ModelChoiceFilter(
+        queryset=Authority.objects.all(), to_field_name="code", empty_label="Any council or trust"
+    )
+    assignee = django_filters.ChoiceFilter(choices=[], method="filter_assignee", empty_label="Anyone or no one")
+    detected = django_filters.DateFromToRangeFilter(
+        field_name="detected_at",
+        label="Detected from / to",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    sort = django_filters.ChoiceFilter(choices=SORTS, method="sort_by", empty_label=None, label="Sort")
+
+    def __init__(self, *args, user, coordinators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.is_council:
+            del self.filters["authority"]
+        if user.is_agency:
+            del self.filters["agency"], self.filters["assignee"]
+        else:
+            mine = [("me", "Assigned to me")] if user.is_coordinator else []
+            people = [(u.username, str(u)) for u in coordinators]
+            self.filters["assignee"].extra["choices"] = [*mine, ("none", "Unassigned"), *people]
+
+    def filter_status(self, queryset, name, value):
+        if value == UNRESOLVED:
+            return queryset.exclude(status__in=services.CLOSED_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee=self.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee__username=value)
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])
+
+    def queryset_without(self, *names):
+        """The cases matching every filter but `names` (the counts by status leave the status filter out)."""
+        queryset = self.queryset.all()
+        if self.is_bound and self.is_valid():
+            for name, value in self.form.cleaned_data.items():
+                if name not in names and name != "sort":
+                    queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+
+class BulkActionForm(forms.Form):
+    """The coordinator's action on the cases ticked in the queue: assign them, or move them to a status."""
+
+    breaches = forms.ModelMultipleChoiceField(
+        queryset=Breach.objects.none(), error_messages={"required": "Tick at least one breach case first."}
+    )
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("status", "Change status")])
+    assignee = forms.ModelChoiceField(
+        queryset=services.assignable_users(), to_field_name="username", required=False, empty_label="Nobody"
+    )
+    status = forms.ChoiceField(choices=[("", "Choose a status"), *Status.choices], required=False)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breaches"].queryset = visible_to(Breach.objects.all(), user).order_by("pk")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", "Choose the status to move the cases to.")
+        return data
+
+
+@login_required
+def breach_queue(request):
+    user = request.user
+    coordinators = list(services.assignable_users()) if not user.is_agency else []
+    filters = BreachQueueFilter(
+        request.GET or None,
+        queryset=_breaches(user).order_by("-detected_at", "-id"),
+        user=user,
+        coordinators=coordinators,
+    )
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for breach in page.object_list:
+        breach.rule_short = RULE_SHORT.get(breach.rule, breach.get_rule_display())
+    counts = services.breach_status_counts(filters.queryset_without("status"))
+    chosen = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    filtered = bool(filters.is_bound and any(v for k, v in filters.form.cleaned_data.items() if k != "sort"))
+    return render(
+        request,
+        "compliance/breach_queue.html",
+        {
+            "filter": filters,
+            "page": page,
+            "filtered": filtered,
+            "status_counts": [(s, label, counts[s]) for s, label in Status.choices],
+            "counts_total": sum(counts.values()),
+            "counts_unresolved": sum(n for s, n in counts.items() if s not in services.CLOSED_STATUSES),
+            "chosen_status": chosen.get("status") or "",
+            "sort": chosen.get("sort") or SORTS[0][0],
+            "may_bulk": user.is_coordinator,
+            "may_report": user.is_coordinator or user.is_council,
+            "coordinators": coordinators,
+            "statuses": Status.choices,
+            "sorts": SORTS,
+        },
+    )
+
+
+def _back_to_queue(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("compliance:breaches")
+
+
+def _numbers(breaches) -> str:
+    return ", ".join(str(b.pk) for b in breaches)
+
+
+def _cases(n: int) -> str:
+    return f"{n} breach case{'s' if n != 1 else ''}"
+
+
+@coordinator_required
+@require_POST
+def breach_bulk(request):
+    form = BulkActionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back_to_queue(request)
+    chosen, data = list(form.cleaned_data["breaches"]), form.cleaned_data
+    try:
+        if data["action"] == "assign":
+            assignee = data["assignee"]
+            result = services.breaches_bulk_assign(breaches=chosen, assignee=assignee, by=request.user)
+            whom = f"assigned to {assignee.username}" if assignee else "left unassigned"
+        else:
+            result = services.breaches_bulk_set_status(
+                breaches=chosen, status=data["status"], by=request.user, reason=data["reason"]
+            )
+            whom = f"moved to {Status(data['status']).label.lower()}"
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _back_to_queue(request)
+    if result["moved"]:
+        messages.success(request, f"{_cases(len(result['moved']))} {whom}: {_numbers(result['moved'])}.")
+    if result["unchanged"]:
+        messages.info(
+            request,
+            f"{_cases(len(result['unchanged']))} already so, left as they were: {_numbers(result['unchanged'])}.",
+        )
+    return _back_to_queue(request)
+
+
+# --- A case's page
+
+
+def _breach_or_404(user, pk):
+    return get_object_or_404(
+        visible_to(
+            Breach.objects.select_related(
+                "agency",
+                "authority",
+                "placement__worker",
+                "placement__role",
+                "placement__authority",
+                "mou_version",
+                "assignee",
+                "reported_by",
+            ),
+            user,
+        ),
+        pk=pk,
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[])
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to dismiss a case; for any other move it joins the timeline as a note.",
+    )
+
+    def __init__(self, *args, breach, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, Status(s).label) for s in services.allowed_moves(breach)]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Add a note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+@login_required
+def breach_detail(request, pk):
+    user = request.user
+    breach = _breach_or_404(user, pk)
+    lines = Paginator(
+        BreachLine.objects.filter(breach=breach).select_related("line").order_by("line__date", "id"),
+        LINES_PAGE_SIZE,
+    ).get_page(request.GET.get("lines"))
+    timeline, timeline_cut = services.breach_timeline(breach=breach, limit=TIMELINE_EVENTS)
+    corrective_actions = visible_to(breach.corrective_actions.all(), user).order_by("-created_at", "-id")
+    suspensions = visible_to(breach.suspensions.all(), user).order_by("-starts_on", "-id")
+    today = timezone.localdate()
+    coordinator = user.is_coordinator
+    return render(
+        request,
+        "compliance/breach_detail.html",
+        {
+            "breach": breach,
+            "rule_explained": RULE_EXPLAINED.get(breach.rule, ""),
+            "rate_label": "Charge rate" if breach.rule == Breach.Rule.CHARGE_RATE_ABOVE_CAP else "Pay rate",
+            "lines": lines,
+            "timeline": timeline,
+            "timeline_cut": timeline_cut,
+            "history_url": history_url(breach),
+            "corrective_actions": list(corrective_actions),
+            "suspensions": [(s, s.is_active_on(today)) for s in suspensions],
+            "may_control": coordinator,
+            "status_form": StatusForm(breach=breach) if coordinator else None,
+            "coordinators": list(services.assignable_users()) if coordinator else [],
+            "severities": Breach.Severity.choices,
+            "may_note": services.may_add_note(user, breach),
+            "note_form": NoteForm(),
+            "may_act": coordinator and breach.status not in services.CLOSED_STATUSES,
+            "open_age": timezone.now() - breach.detected_at,
+        },
+    )
+
+
+def _act(request, pk, do, *, done):
+    """Run `do(breach)` (a service) on a case the coordinator may see; its refusal becomes an error message."""
+    breach = _breach_or_404(request.user, pk)
+    try:
+        do(breach)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done(breach))
+    return redirect("compliance:breach-detail", pk=breach.pk)
+
+
+@coordinator_required
+@require_POST
+def breach_status(request, pk):
+    status = request.POST.get("status", "")
+    return _act(
+        request,
+        pk,
+        lambda b: services.breach_set_status(
+            breach=b, status=status, by=request.user, reason=request.POST.get("reason", "")
+        ),
+        done=lambda b: f"Breach {b.pk} is now {b.get_status_display()}.",
+    )
+
+
+@coordinator_required
+@require_POST
+def breach_assign(request, pk):
+    username = request.POST.get("assignee", "")
+    if username == "me":
+        username = request.user.username
+
+    def assign(breach):
+        assignee = None
+        if username:
+            assignee = services.assignable_users().filter(username=username).first()
+            if assignee is None:
+                raise ValidationError(f"{username} is not a workforce coordinator: cases go to coordinators only.")
+        services.breach_assign(breach=breach, assignee=assignee, by=request.user)
+
+    return _act(
+        request,
+        pk,
+        assign,
+        done=lambda b: f"Breach {b.pk} is " + (f"assigned to {username}." if username else "unassigned."),
+    )
+
+
+@coordinator_required
+@require_POST
+def breach_severity(request, pk):
+    severity = request.POST.get("severity", "")
+    return _act(
+        request,
+        pk,
+        lambda b: services.breach_set_severity(breach=b, severity=severity, by=request.user),
+        done=lambda b: f"Breach {b.pk} is now {b.get_severity_display()}.",
+    )
+
+
+@login_required
+@require_POST
+def breach_note(request, pk):
+    breach = _breach_or_404(request.user, pk)
+    form = NoteForm(request.POST)
+    if not services.may_add_note(request.user, breach):
+        raise PermissionDenied("Only the coordinator, the council where the case sits and the agency can add notes.")
+    if form.is_valid():
+        services.breach_note_add(breach=breach, text=form.cleaned_data["text"], by=request.user)
+        messages.success(request, "Your note is in the case's timeline.")
+    else:
+        messages.error(request, "Write the note before adding it.")
+    return redirect("compliance:breach-detail", pk=breach.pk)
+
+
+# --- Manual report
+
+
+reporter_required = role_required(
+    lambda user: user.is_coordinator or (user.is_council and user.authority_id is not None),
+    denial="Only the workforce coordinator or a council can report a breach.",
+)
+
+
+class ManualBreachForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.order_by("name"), empty_label="Choose the agency")
+    placement = forms.IntegerField(
+        label="Placement number",
+        required=False,
+        min_value=1,
+        help_text="If the breach is about one placement: its number, from the placement's page.",
+    )
+    severity = forms.ChoiceField(
+        choices=Breach.Severity.choices,
+        initial=Breach.Severity.MINOR,
+        help_text="Serious: a breach that may lead to a suspension.",
+    )
+    description = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text="Who, when, and which part of the MoU it goes against (e.g. an agency approached a worker in post).",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.is_council:
+            self.fields[
+                "placement"
+            ].help_text = (
+                f"If the breach is about one placement at {user.authority}: its number, from the placement's page."
+            )
+
+    def clean_placement(self):
+        number = self.cleaned_data.get("placement")
+        if number is None:
+            return None
+        placement = visible_to(Placement.objects.select_related("agency"), self.user).filter(pk=number).first()
+        if placement is None:
+            if self.user.is_council:
+                raise forms.ValidationError(f"Placement {number} is not a placement at your authority.")
+            raise forms.ValidationError(f"There is no placement {number}.")
+        return placement
+
+
+@reporter_required
+def breach_report(request):
+    initial = {}
+    if request.method == "GET" and request.GET.get("placement", "").isdigit():
+        placement = visible_to(Placement.objects.all(), request.user).filter(pk=request.GET["placement"]).first()
+        if placement is not None:
+            initial = {"placement": placement.pk, "agency": placement.agency_id}
+    form = ManualBreachForm(request.POST or None, user=request.user, initial=initial)
+    if form.is_valid():
+        try:
+            breach = services.breach_report_manual(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            told = " The coordinator has been told." if request.user.is_council else ""
+            messages.success(request, f"Breach {breach.pk} is reported and open in the queue.{told}")
+            return redirect("compliance:breach-detail", pk=breach.pk)
+    return render(request, "compliance/breach_report.html", {"form": form})
