@@ -181,6 +181,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`; name each choice set after its model in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AuditRunStatusEnum": "compliance.models.AuditRun.Status",
+        "BreachStatusEnum": "compliance.models.Breach.Status",
+        "CorrectiveActionStatusEnum": "compliance.models.CorrectiveAction.Status",
+        "MouVersionStatusEnum": "mou.models.MouVersion.Status",
+    },
 }
 
 LOGGING = {
