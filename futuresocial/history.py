@@ -40,6 +40,13 @@ def _published_only_for_tenants(queryset, user):
     return queryset if user.is_regional else queryset.published()
 
 
+def _drafts_only_for_the_region(queryset, user):
+    # A draft agreement is the coordinator's work in progress: the rule of compliance.corrective_actions.
+    from compliance.corrective_actions import corrective_actions_for
+
+    return corrective_actions_for(user, queryset)
+
+
 @dataclass(frozen=True)
 class HistorySubject:
     """A model with a history page. `children`: models whose events are shown with the object's (a version's caps,
@@ -57,7 +64,9 @@ HISTORY_MODELS = {
     "mou.mouversion": HistorySubject(children=("mou.Cap",), restrict=_published_only_for_tenants),
     "mou.cap": HistorySubject(visible_through="version"),
     "compliance.breach": HistorySubject(),
-    "compliance.correctiveaction": HistorySubject(children=("compliance.CorrectiveActionItem",)),
+    "compliance.correctiveaction": HistorySubject(
+        children=("compliance.CorrectiveActionItem",), restrict=_drafts_only_for_the_region
+    ),
     "agencies.suspension": HistorySubject(),
     "agencies.agency": HistorySubject(),
     "placements.capexception": HistorySubject(),
