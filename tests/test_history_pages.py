@@ -127,7 +127,7 @@ def test_a_draft_versions_history_is_the_regions_only(client, council_user, anal
 
 
 def test_a_corrective_actions_history_holds_its_remedial_actions(client, agency_user, agency_a, coordinator):
-    action = CorrectiveAction.objects.create(agency=agency_a, summary="Repay the excess")
+    action = CorrectiveAction.objects.create(agency=agency_a, summary="Repay the excess", status="issued")
     item = CorrectiveActionItem.objects.create(
         corrective_action=action, description="Repay £37.50", due_on=date(2025, 6, 30)
     )
