@@ -51,6 +51,7 @@ def audit_perform(*, run_id: int, on_progress: Callable[[AuditRun], None] | None
         return None
     try:
         history = _History(run)
+        _withdraw_superseded(history)
         _judge_lines(run, on_progress, history)
         _judge_placements(run, history)
     except Exception as error:
@@ -105,6 +106,36 @@ def _claim(run_id: int) -> AuditRun | None:
         placements_done=False,
     )
     return AuditRun.objects.get(pk=run_id)
+
+
+def _withdraw_superseded(history: "_History") -> None:
+    """Take out of their cases the offending lines that a resubmission has since replaced (SPEC §3: resubmitting a
+    week replaces its lines): the replacement lines are judged as new lines, so the case counts the current work only.
+    The replaced lines themselves stay in the timesheet's history, and the case's totals change in its own."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        history.begin(cursor)
+        cursor.execute(
+            """
+            WITH gone AS (
+                DELETE FROM compliance_breachline bl
+                 USING placements_timesheetline l
+                 WHERE bl.line_id = l.id AND l.superseded_at IS NOT NULL
+                RETURNING bl.breach_id, bl.hours, bl.excess
+            ), totals AS (
+                SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines
+                  FROM gone GROUP BY breach_id
+            )
+            UPDATE compliance_breach b
+               SET excess_amount = b.excess_amount - t.excess,
+                   excess_hours = b.excess_hours - t.hours,
+                   lines_count = b.lines_count - t.lines,
+                   updated_at = now()
+              FROM totals t
+             WHERE b.id = t.breach_id
+            RETURNING b.id
+            """
+        )
+        history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
 
 
 def _judge_lines(run: AuditRun, on_progress, history: "_History") -> None:

@@ -372,3 +372,31 @@ def test_the_history_of_each_case_starts_with_its_opening_by_the_audit_run(versi
         {"source": "audit", "audit_run": first.pk},
         {"source": "audit", "audit_run": second.pk},
     ]
+
+
+def submit_week(placement, *, hours, pay):
+    from placements.timesheets import timesheet_submit
+
+    line = {"date": date(2019, 1, 7), "hours": hours, "pay_rate": pay, "charge_rate": "30.00"}
+    return timesheet_submit(placement=placement, week_ending=date(2019, 1, 13), lines=[line])
+
+
+def test_a_resubmitted_week_replaces_its_lines_in_the_case_instead_of_adding_to_them(versions):
+    placement = PlacementFactory(start_date=date(2019, 1, 7), pay_rate="26.00", charge_rate="30.00")
+    submit_week(placement, hours="7.50", pay="26.00")  # £1.00/h over for 7.5 h
+    run_audit()
+    submit_week(placement, hours="4.00", pay="26.00")  # resubmitted: still over the cap, for 4 hours
+    run_audit()
+    breach = Breach.objects.get()
+    assert (breach.lines_count, breach.excess_hours, breach.excess_amount) == (1, Decimal("4.00"), Decimal("4.00"))
+
+
+def test_a_resubmission_within_the_cap_takes_the_excess_out_of_the_case(versions):
+    placement = PlacementFactory(start_date=date(2019, 1, 7), pay_rate="26.00", charge_rate="30.00")
+    submit_week(placement, hours="7.50", pay="26.00")
+    run_audit()
+    submit_week(placement, hours="7.50", pay="25.00")
+    run_audit()
+    breach = Breach.objects.get()
+    assert (breach.lines_count, breach.excess_amount) == (0, Decimal("0.00"))
+    assert [e.lines_count for e in breach.events.order_by("pgh_id")] == [1, 0]
