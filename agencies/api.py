@@ -17,6 +17,7 @@ from compliance.models import Breach
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import service_errors
 from futuresocial.api.views import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from futuresocial.scoping import visible_to
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -114,6 +115,11 @@ class SuspensionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     ordering_fields = ["starts_on", "ends_on", "id"]
     permission_classes = [WriteRoles]
     write_roles = (User.Role.COORDINATOR,)
+
+    def get_queryset(self):
+        # The cited cases a council or agency may see only: another authority's case ids are not theirs to read.
+        cited = visible_to(Breach.objects.only("id").order_by("id"), self.request.user)
+        return super().get_queryset().prefetch_related(None).prefetch_related(Prefetch("breaches", queryset=cited))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
