@@ -40,6 +40,10 @@ def _published_only_for_tenants(queryset, user):
     return queryset if user.is_regional else queryset.published()
 
 
+def _regional_only(queryset, user):
+    return queryset if user.is_regional else queryset.none()
+
+
 def _drafts_only_for_the_region(queryset, user):
     # A draft agreement is the coordinator's work in progress: the rule of compliance.corrective_actions.
     from compliance.corrective_actions import corrective_actions_for
@@ -72,7 +76,9 @@ HISTORY_MODELS = {
     "placements.capexception": HistorySubject(),
     "placements.placement": HistorySubject(),
     "placements.permanentleaver": HistorySubject(),
-    "placements.worker": HistorySubject(),
+    # A worker is shared by every agency and council that placed them: their history would name another agency's
+    # users to each. The region reads it; tenants see the worker on their placements.
+    "placements.worker": HistorySubject(restrict=_regional_only),
     "placements.timesheet": HistorySubject(),
     "workforce.workforcereturn": HistorySubject(),
 }
