@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "agencies",
     "placements",
     "compliance",
+    "dashboards",
     "demo",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("placements.urls")),
     path("", include("compliance.urls")),
     path("", include("agencies.urls")),
+    path("", include("dashboards.urls")),
     # History pages of the records SPEC §3 lists (futuresocial/history.py)
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", history.object_history, name="history"),
     path("", include("accounts.urls")),

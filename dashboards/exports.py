@@ -1,0 +1,99 @@
+"""Every chart's data as a table, shown beside it and downloadable as CSV or XLSX (the same rows in all three).
+
+A view builds a `Table`, then:
+
+    if response := table_export(request, table):
+        return response          # ?export=csv or ?export=xlsx
+    return render(..., {"table": table})   # {% include "dashboards/_table.html" %}
+
+Values are written as they are: None is an empty cell (a gap, never zero); a cell may carry a note (e.g. the
+suppression code of an official figure) through `Cell`.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpResponse
+
+from openpyxl import Workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Cell:
+    """A value with a note shown beside it (and exported in the next column as text when the value is missing)."""
+
+    value: object
+    note: str = ""
+
+    def __str__(self):
+        if self.value is None:
+            return f"— ({self.note})" if self.note else "—"
+        return f"{self.value} ({self.note})" if self.note else str(self.value)
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list
+    rows: list = field(default_factory=list)
+    filename: str = "data"
+    caption: str = ""
+
+    @property
+    def slug(self):
+        return re.sub(r"[^a-z0-9]+", "-", self.filename.lower()).strip("-") or "data"
+
+
+def _plain(value):
+    if isinstance(value, Cell):
+        return value.value if value.value is not None and not value.note else str(value) if value.note else None
+    return value
+
+
+def table_csv(table: Table) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
+    return response
+
+
+def table_xlsx(table: Table) -> HttpResponse:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=(table.title or "Data")[:31].replace("/", "-"))
+    sheet.append(table.columns)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            value = _plain(value)
+            # Money and rates as numbers a spreadsheet can sum; dates as dates.
+            cells.append(float(value) if isinstance(value, Decimal) else value)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{table.slug}.xlsx"'
+    return response
+
+
+def table_export(request, *tables: Table, param="export"):
+    """The CSV/XLSX download when the request asks for one (`?export=csv`, `?table=<slug>` picks among several)."""
+    wanted = request.GET.get(param)
+    if wanted not in ("csv", "xlsx"):
+        return None
+    chosen = tables[0]
+    if request.GET.get("table"):
+        chosen = next((t for t in tables if t.slug == request.GET["table"]), chosen)
+    return table_csv(chosen) if wanted == "csv" else table_xlsx(chosen)
+
+
+def is_date(value):
+    return isinstance(value, date)

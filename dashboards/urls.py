@@ -1,0 +1,9 @@
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("dashboards/", views.index, name="index"),
+]
