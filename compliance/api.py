@@ -12,9 +12,11 @@ from agencies.models import Agency
 from compliance.breaches import breach_assign, breach_report_manual, breach_set_severity, breach_set_status
 from compliance.models import AuditRun, Breach
 from compliance.services import audit_request
+from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.api.views import ScopedViewSetMixin
+from mou.models import Role
 from placements.models import Placement
 from workforce.models import Authority
 
@@ -36,6 +38,14 @@ class AuditRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AuditRunFilterSet(FilterSet):
+    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Queued between (dates)")
+
+    class Meta:
+        model = AuditRun
+        fields = ["status", "trigger"]
+
+
 class AuditRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Runs of the audit, to watch while they run: the region's (coordinator and analyst; councils and agencies see
     none). `POST` (coordinator, no body) queues a run and answers 202 with it; while one is already queued, that
@@ -44,7 +54,7 @@ class AuditRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     # One query per page (plus the count).
     queryset = AuditRun.objects.order_by("-created_at", "-id")
     serializer_class = AuditRunSerializer
-    filterset_fields = ["status", "trigger"]
+    filterset_class = AuditRunFilterSet
     ordering_fields = ["created_at", "id"]
     permission_classes = [WriteRoles]
     write_roles = (User.Role.COORDINATOR,)
@@ -56,8 +66,12 @@ class AuditRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
 
 
 class BreachSerializer(serializers.ModelSerializer):
-    authority = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    authority = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="ONS code; null for a manual report naming none"
+    )
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username; null: nobody"
+    )
 
     class Meta:
         model = Breach
@@ -81,13 +95,16 @@ class BreachSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BreachFilterSet(django_filters.FilterSet):
-    agency = django_filters.NumberFilter()
+class BreachFilterSet(FilterSet):
+    agency = IdFilter()
     authority = django_filters.ModelChoiceFilter(
         field_name="authority", to_field_name="code", queryset=Authority.objects.all()
     )
-    placement = django_filters.NumberFilter()
-    mou_version = django_filters.NumberFilter()
+    placement = IdFilter()
+    role = django_filters.ModelChoiceFilter(
+        field_name="placement__role", to_field_name="code", queryset=Role.objects.all(), label="Role code"
+    )
+    mou_version = IdFilter()
     assignee = django_filters.CharFilter(field_name="assignee__username")
     detected = django_filters.DateFromToRangeFilter(field_name="detected_at", label="Detected between (dates)")
 

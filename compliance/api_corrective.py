@@ -6,6 +6,7 @@ action a 404."""
 
 from django.db.models import Prefetch
 
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action as route
@@ -24,9 +25,11 @@ from compliance.corrective_actions import (
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from compliance.views_corrective import client_ip
+from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.scoping import visible_to
+from workforce.models import Authority
 
 
 class CorrectiveActionItemSerializer(serializers.ModelSerializer):
@@ -101,6 +104,24 @@ class ItemDoneSerializer(serializers.Serializer):
     done_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
 
 
+class CorrectiveActionFilterSet(FilterSet):
+    agency = IdFilter()
+    authority = django_filters.ModelChoiceFilter(
+        field_name="breaches__authority",
+        to_field_name="code",
+        queryset=Authority.objects.all(),
+        distinct=True,
+        label="Citing breach cases at this authority (code)",
+    )
+    breach = IdFilter(field_name="breaches", distinct=True, label="Citing this breach case")
+    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Drafted between (dates)")
+    issued = django_filters.DateFromToRangeFilter(field_name="issued_at", label="Issued between (dates)")
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["status"]
+
+
 class CorrectiveActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Corrective actions. `POST` drafts one (coordinator) and `PUT`/`PATCH` change a draft (its items are replaced
     as a whole); `POST {id}/issue/` sends it to the agency; `POST {id}/sign/` with `signed_name` signs it (a user of
@@ -109,7 +130,7 @@ class CorrectiveActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
 
     queryset = CorrectiveAction.objects.order_by("-created_at", "-id")
     serializer_class = CorrectiveActionSerializer
-    filterset_fields = ["agency", "status"]
+    filterset_class = CorrectiveActionFilterSet
     ordering_fields = ["created_at", "issued_at", "id"]
     permission_classes = [WriteRoles]
     coordinator = (User.Role.COORDINATOR,)

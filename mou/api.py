@@ -1,38 +1,89 @@
 from decimal import Decimal
 
+from django.db.models import F, Max, Prefetch
+
+import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from futuresocial.api.views import ScopedReadOnlyViewSet
+from accounts.models import User
+from futuresocial.api.filters import FilterSet
+from futuresocial.api.permissions import WriteRoles
+from futuresocial.api.serializers import service_errors
+from futuresocial.api.views import ScopedViewSetMixin
+from mou.api_whatif import WHAT_IF_DESCRIPTION, WhatIfQuerySerializer, WhatIfSerializer, what_if_response
 from mou.models import Cap, EngagementType, MouVersion, Role
 from mou.selectors import cap_check
+from mou.services import CapInput, mou_version_bring_into_force, mou_version_draft, mou_version_update_draft
+
+COORDINATOR = (User.Role.COORDINATOR,)
+ROLE_CODE = r"^[A-Z][A-Z0-9]{0,9}$"
 
 
 class RoleSerializer(serializers.ModelSerializer):
+    code = serializers.RegexField(
+        ROLE_CODE,
+        max_length=10,
+        error_messages={"invalid": "Capital letters and digits, starting with a letter, e.g. SW."},
+        help_text="Fixed once created: caps and placements refer to it.",
+    )
+
     class Meta:
         model = Role
         fields = ["code", "name", "capped"]
 
+    def create(self, validated_data):
+        # A new role lists after the seeded ones (the order is the roles' seniority, most junior first).
+        last = Role.objects.aggregate(last=Max("rank"))["last"] or 0
+        return super().create({**validated_data, "rank": last + 1})
 
-class RoleViewSet(ScopedReadOnlyViewSet):
+    def validate_code(self, code):
+        if self.instance is not None and code != self.instance.code:
+            raise serializers.ValidationError("A role's code never changes: caps and placements refer to it.")
+        if self.instance is None and Role.objects.filter(code__iexact=code).exists():
+            raise serializers.ValidationError(f"There is already a role {code}.")
+        return code
+
+
+class RoleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The national job types the caps are set against (`capped: false`: above team manager, outside the MoU).
+    The coordinator adds one (`POST`) or renames it and moves it in or out of the MoU (`PATCH`); its code is fixed."""
+
     queryset = Role.objects.order_by("rank", "code")
     serializer_class = RoleSerializer
     lookup_field = "code"
     filterset_fields = ["capped"]
+    ordering_fields = ["code", "name"]
+    permission_classes = [WriteRoles]
+    write_roles = COORDINATOR
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
 
 class CapSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    role = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Role.objects.all(),
+        error_messages={"does_not_exist": "unknown role"},
+        help_text="Role code, e.g. SW",
+    )
+    engagement_type = serializers.ChoiceField(
+        choices=EngagementType.choices, allow_null=True, help_text="null: any engagement type"
+    )
 
     class Meta:
         model = Cap
         fields = ["role", "engagement_type", "max_pay_rate", "max_charge_rate"]
+        extra_kwargs = {
+            "max_pay_rate": {"min_value": Decimal("0"), "help_text": "£/hour"},
+            "max_charge_rate": {"min_value": Decimal("0"), "help_text": "£/hour; null: no charge-rate cap"},
+        }
 
 
 class MouVersionSerializer(serializers.ModelSerializer):
-    caps = CapSerializer(many=True, read_only=True)
+    caps = CapSerializer(many=True, help_text="Editing a draft with `caps` replaces all of its caps.")
 
     class Meta:
         model = MouVersion
@@ -47,21 +98,105 @@ class MouVersionSerializer(serializers.ModelSerializer):
             "notes",
             "caps",
         ]
+        read_only_fields = ["status"]
+        extra_kwargs = {
+            "binds_existing_from": {"required": False, "help_text": "Default: effective_from"},
+            "cooling_off_months": {"max_value": 120},
+            "min_experience_years": {"max_value": 50},
+            "name": {"validators": []},  # the service says so in words
+        }
+
+    def create(self, validated_data):
+        caps = [CapInput(**cap) for cap in validated_data.pop("caps")]
+        with service_errors():
+            return mou_version_draft(**validated_data, caps=caps, by=self.context["request"].user)
+
+    def update(self, instance, validated_data):
+        caps = validated_data.pop("caps", None)
+        caps = None if caps is None else [CapInput(**cap) for cap in caps]
+        with service_errors():
+            return mou_version_update_draft(
+                version=instance, **validated_data, caps=caps, by=self.context["request"].user
+            )
 
 
-class MouVersionViewSet(ScopedReadOnlyViewSet):
-    """MoU versions with their caps; the rules are public to every signed-in user."""
+class MouVersionFilterSet(FilterSet):
+    effective_from = django_filters.DateFromToRangeFilter()
 
-    # Two queries per page: the versions, then all their caps with roles.
-    queryset = MouVersion.objects.prefetch_related("caps__role").order_by("-effective_from", "id")
+    class Meta:
+        model = MouVersion
+        fields = ["status"]
+
+
+class MouVersionViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """MoU versions with their caps; the rules are public to every signed-in user, drafts to the region only.
+
+    The coordinator drafts a version with its caps (`POST`), edits a draft (`PATCH`; `caps` replaces them all) and
+    brings it into force (`POST {id}/bring-into-force/`), which supersedes the version in force. A version that has
+    been in force never changes (history is never rewritten): editing one is a 400.
+    """
+
+    # Two queries per page: the versions, then all their caps joined to their roles.
+    queryset = MouVersion.objects.prefetch_related(
+        Prefetch(
+            "caps",
+            # The any-engagement cap first, then the engagement types' own (as a version reads).
+            queryset=Cap.objects.select_related("role").order_by(
+                "role__rank", F("engagement_type").asc(nulls_first=True), "id"
+            ),
+        )
+    ).order_by("-effective_from", "id")
     serializer_class = MouVersionSerializer
-    filterset_fields = ["status"]
+    filterset_class = MouVersionFilterSet
     ordering_fields = ["effective_from", "name"]
+    permission_classes = [WriteRoles]
+    write_roles = {"create": COORDINATOR, "partial_update": COORDINATOR, "bring_into_force": COORDINATOR}
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         queryset = super().get_queryset()
         # A draft is the coordinator's working copy; councils and agencies see versions once published.
         return queryset if self.request.user.is_regional else queryset.published()
+
+    def _fresh(self, version):
+        return self.get_queryset().get(pk=version.pk)
+
+    def perform_update(self, serializer):
+        serializer.instance = self._fresh(serializer.save())
+
+    def perform_create(self, serializer):
+        serializer.instance = self._fresh(serializer.save())
+
+    @extend_schema(
+        request=None,
+        responses={200: MouVersionSerializer},
+        description="Bring a draft into force: it becomes `in_force` and the version in force until now "
+        "`superseded`, together. Refused (400, nothing changed) for a version that is not a draft, has no caps, "
+        "takes effect in the past, or not after the version in force.",
+    )
+    @action(detail=True, methods=["post"], url_path="bring-into-force")
+    def bring_into_force(self, request, pk=None):
+        version = self.get_object()
+        with service_errors():
+            version = mou_version_bring_into_force(version, by=request.user)
+        return Response(self.get_serializer(self._fresh(version)).data)
+
+    @extend_schema(
+        operation_id="mou_versions_what_if",
+        description=WHAT_IF_DESCRIPTION,
+        parameters=[WhatIfQuerySerializer],
+        responses={
+            200: WhatIfSerializer,
+            400: OpenApiResponse(description="A published version (the what-if is for drafts), or a bad `on`"),
+            403: OpenApiResponse(description="A council or agency user"),
+            404: OpenApiResponse(description="No such version, or a draft the caller may not see"),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="what-if")
+    def what_if(self, request, pk=None):
+        return what_if_response(request, self.get_object())
 
 
 # --- cap check ---

@@ -14,6 +14,7 @@ from rest_framework.views import set_rollback
 
 from accounts.models import User
 from agencies.models import Agency
+from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors, with_own_tenant
 from futuresocial.api.views import ScopedViewSetMixin
@@ -131,13 +132,14 @@ class PlacementEndSerializer(serializers.Serializer):
         return attrs
 
 
-class PlacementFilterSet(django_filters.FilterSet):
+class PlacementFilterSet(FilterSet):
     authority = django_filters.ModelChoiceFilter(
         field_name="authority", to_field_name="code", queryset=Authority.objects.all()
     )
     role = django_filters.ModelChoiceFilter(field_name="role", to_field_name="code", queryset=Role.objects.all())
-    agency = django_filters.NumberFilter()
+    agency = IdFilter()
     start_date = django_filters.DateFromToRangeFilter()
+    end_date = django_filters.DateFromToRangeFilter()
     active_on = django_filters.DateFilter(method="filter_active_on", label="Active on this date")
     worker_swe_number = django_filters.CharFilter(field_name="worker__swe_number", lookup_expr="iexact")
 
@@ -195,7 +197,7 @@ class PermanentLeaverSerializer(serializers.ModelSerializer):
         )
 
 
-class PermanentLeaverFilterSet(django_filters.FilterSet):
+class PermanentLeaverFilterSet(FilterSet):
     authority = django_filters.ModelChoiceFilter(
         field_name="authority", to_field_name="code", queryset=Authority.objects.all()
     )
@@ -245,13 +247,15 @@ class CapExceptionSerializer(serializers.ModelSerializer):
         }
 
 
-class CapExceptionFilterSet(django_filters.FilterSet):
+class CapExceptionFilterSet(FilterSet):
     authority = django_filters.ModelChoiceFilter(
         field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
     )
-    placement = django_filters.NumberFilter()
-    agency = django_filters.NumberFilter(field_name="placement__agency")
+    placement = IdFilter()
+    agency = IdFilter(field_name="placement__agency")
     live_on = django_filters.DateFilter(method="filter_live_on", label="Covers this date")
+    valid_from = django_filters.DateFromToRangeFilter()
+    valid_until = django_filters.DateFromToRangeFilter()
 
     class Meta:
         model = CapException
@@ -346,9 +350,9 @@ def upload_refusal(rejected: UploadRejected) -> dict:
     return {"rows": rejected.errors, "error_count": len(rejected.errors) + rejected.more}
 
 
-class TimesheetFilterSet(django_filters.FilterSet):
-    placement = django_filters.NumberFilter()
-    agency = django_filters.NumberFilter(field_name="placement__agency")
+class TimesheetFilterSet(FilterSet):
+    placement = IdFilter()
+    agency = IdFilter(field_name="placement__agency")
     authority = django_filters.ModelChoiceFilter(
         field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
     )

@@ -70,3 +70,12 @@ def agency_user(agency_a):
 @pytest.fixture
 def other_agency_user(agency_b):
     return UserFactory(username="beta", role=User.Role.AGENCY, agency=agency_b)
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings, request):
+    """Each test gets an empty in-memory cache: the API's throttles count there, so one test's token requests never
+    throttle another's (nor another test run's sharing the machine's Redis)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }

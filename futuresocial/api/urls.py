@@ -1,15 +1,17 @@
 from django.urls import include, path
 
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, SuspensionViewSet
 from compliance.api import AuditRunViewSet, BreachViewSet
 from compliance.api_corrective import CorrectiveActionViewSet
+from dfe.api import DfeReturnView
+from futuresocial.api.views import TokenView
+from futuresocial.security import api_docs, login_throttled
 from mou.api import CapCheckView, MouVersionViewSet, RoleViewSet
 from placements.api import CapExceptionViewSet, PermanentLeaverViewSet, PlacementViewSet, TimesheetViewSet
-from workforce.api import AuthorityViewSet
+from workforce.api import AuthorityViewSet, WorkforceReturnViewSet, WorkforceStatsView
 
 router = DefaultRouter()
 router.register("authorities", AuthorityViewSet)
@@ -24,11 +26,14 @@ router.register("audit-runs", AuditRunViewSet)
 router.register("breaches", BreachViewSet)
 router.register("corrective-actions", CorrectiveActionViewSet)
 router.register("suspensions", SuspensionViewSet)
+router.register("workforce-returns", WorkforceReturnViewSet)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", login_throttled(TokenView.as_view()), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", api_docs, name="api-docs"),
     path("cap-check/", CapCheckView.as_view(), name="api-cap-check"),
+    path("stats/workforce/", WorkforceStatsView.as_view(), name="api-stats-workforce"),
+    path("dfe-returns/", DfeReturnView.as_view(), name="api-dfe-returns"),
     path("", include(router.urls)),
 ]

@@ -1,5 +1,16 @@
-from rest_framework import viewsets
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ErrorDetail, NotAuthenticated, Throttled
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from futuresocial.api.throttling import TokenRateThrottle
 from futuresocial.scoping import visible_to
 
 
@@ -12,3 +23,54 @@ class ScopedViewSetMixin:
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a 429 that says which limit was reached (it keeps DRF's `Retry-After` header)."""
+    if isinstance(exc, Throttled):
+        throttle = getattr(context["request"], "throttled_by", None)
+        limit = f"{throttle.describe()}; " if throttle is not None else ""
+        wait = f" in {int(exc.wait + 0.999)} seconds" if exc.wait is not None else " later"
+        exc.detail = ErrorDetail(f"Too many requests: {limit}try again{wait}.", code="throttled")
+    return drf_exception_handler(exc, context)
+
+
+class TokenView(ObtainAuthToken):
+    """`POST` a username and password for your API token; `DELETE` (sending the token) revokes it."""
+
+    throttle_classes = [TokenRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        request=AuthTokenSerializer,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField(help_text="Send as `Token <token>`")}),
+        },
+        auth=[],
+        description="Your API token (the same one until you revoke it). A wrong username or password is a 400.",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked: the token no longer works. Ask for a new one.")},
+        description="Revoke the token this request is made with: any program still using it gets 401 from now on.",
+    )
+    def delete(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        tokens = Token.objects.filter(user=request.user)
+        if isinstance(request.auth, Token):
+            tokens = tokens.filter(pk=request.auth.pk)
+        tokens.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def not_found(request, exception):
+    """handler404: under /api/ a JSON 404 like every other API error (a path no route matches, e.g.
+    `placements/0.5/`); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

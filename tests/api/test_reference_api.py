@@ -82,7 +82,7 @@ def test_mou_versions_come_with_caps_as_decimal_strings_and_drafts_only_for_the_
         {"role": "TM", "engagement_type": None, "max_pay_rate": "35.75", "max_charge_rate": None},
     ]
     client = token_client(coordinator)
-    # ATOMIC_REQUESTS' savepoint; token with its user; count; versions; their caps; the caps' roles; release.
-    with django_assert_num_queries(7):
+    # ATOMIC_REQUESTS' savepoint; token with its user; count; versions; their caps joined to their roles; release.
+    with django_assert_num_queries(6):
         regional = client.get("/api/v1/mou-versions/").json()
     assert [v["name"] for v in regional["results"]] == ["2026 draft", "January 2015"]
