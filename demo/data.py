@@ -115,6 +115,28 @@ MOU_VERSIONS = [
     },
 ]
 
+# A draft the coordinator is weighing: tighter SW and SSW caps, so the what-if (/mou-versions/<id>/what-if/) has
+# placements to show. Never brought into force by the demo.
+DRAFT_VERSION = {
+    "name": "April 2027 draft (for consultation)",
+    "effective_from": date(2027, 4, 1),
+    "binds_existing_from": date(2027, 10, 1),
+    "cooling_off_months": 12,
+    "min_experience_years": 3,
+    "notes": f"{ILLUSTRATIVE} A draft for the what-if: lower SW and SSW caps, the others as in January 2025.",
+    "caps": _caps(
+        [
+            ("SW", None, "26.00", "35.00"),
+            ("SW", "limited", "27.50", "37.00"),
+            ("SSW", None, "28.00", "38.00"),
+            ("SSW", "limited", "29.50", "40.00"),
+            ("AP", None, "33.00", "44.50"),
+            ("TM", None, "40.00", "54.00"),
+            ("IRO", None, "36.00", "49.00"),
+        ]
+    ),
+}
+
 # Invented agencies: the "(fictional)" in every name and the 99xxxxxx company numbers say they are not real firms.
 # `weight` is how many placements an agency gets relative to the others.
 MSP_NAME = "Brindley Managed Services Ltd (fictional)"
@@ -182,13 +204,24 @@ AUTHORITY_WEIGHTS = {
 ROLE_WEIGHTS = {"SW": 44, "SSW": 26, "AP": 9, "TM": 8, "IRO": 6, "SM": 7}
 ENGAGEMENT_WEIGHTS = {"paye": 30, "umbrella": 40, "limited": 30}
 
-# Workforce returns: quarterly from 2023-03-31 to 2025-09-30 for these authorities, around these baselines
-# (employed FTE, agency FTE, vacancies FTE, leavers FTE in the year, absence %). Invented, plausible figures.
+# Workforce returns: quarterly from 2023-03-31 to 2025-09-30 for all 14 authorities, around these baselines
+# (employed FTE, agency FTE, vacancies FTE, leavers FTE in the year, absence %). Invented, plausible figures (of the
+# size of the official ones). New authorities go at the end: the noise is drawn in this order.
 RETURN_BASELINES = {
     "E08000029": ("190.0", "34.0", "41.0", "29.0", "3.1"),  # Solihull
     "E08000026": ("312.0", "46.0", "55.0", "44.0", "3.4"),  # Coventry
     "E08000030": ("238.0", "51.0", "60.0", "39.0", "2.9"),  # Walsall
     "E06000020": ("171.0", "24.0", "30.0", "27.0", "2.6"),  # Telford and Wrekin
+    "E08000025": ("770.0", "105.0", "160.0", "70.0", "3.8"),  # Birmingham
+    "E08000027": ("150.0", "26.0", "32.0", "45.0", "4.5"),  # Dudley
+    "E06000019": ("120.0", "30.0", "55.0", "16.0", "3.2"),  # Herefordshire
+    "E08000028": ("260.0", "35.0", "30.0", "32.0", "5.0"),  # Sandwell
+    "E06000051": ("155.0", "33.0", "28.0", "22.0", "3.0"),  # Shropshire
+    "E10000028": ("435.0", "40.0", "100.0", "38.0", "4.9"),  # Staffordshire
+    "E06000021": ("270.0", "55.0", "75.0", "26.0", "4.3"),  # Stoke-on-Trent
+    "E10000031": ("440.0", "12.0", "25.0", "60.0", "4.0"),  # Warwickshire
+    "E08000031": ("222.0", "28.0", "45.0", "24.0", "4.3"),  # Wolverhampton
+    "E10000034": ("278.0", "38.0", "42.0", "35.0", "2.7"),  # Worcestershire
 }
 RETURN_FIRST_PERIOD = date(2023, 3, 31)
 RETURN_LAST_PERIOD = date(2025, 9, 30)

@@ -9,7 +9,7 @@ from accounts.models import User
 from agencies.models import Agency
 from mou.models import Cap, MouVersion, Role
 from placements.models import CapException, PermanentLeaver, Placement, Worker
-from workforce.models import Authority
+from workforce.models import Authority, WorkforceReturn
 
 
 def authority(code="E08000029"):
@@ -111,3 +111,19 @@ class CapExceptionFactory(factory.django.DjangoModelFactory):
     reason = "Hard-to-fill post in a team under improvement"
     valid_from = date(2024, 4, 1)
     valid_until = date(2024, 9, 30)
+
+
+class WorkforceReturnFactory(factory.django.DjangoModelFactory):
+    """A council's workforce return (Solihull, 30 September 2024 by default): agency rate 20.0 %, turnover 15.0 %,
+    vacancy rate 10.0 %."""
+
+    class Meta:
+        model = WorkforceReturn
+
+    authority = factory.LazyFunction(authority)
+    period_end = date(2024, 9, 30)
+    permanent_fte = Decimal("180.00")
+    agency_fte = Decimal("45.00")
+    vacancies_fte = Decimal("20.00")
+    leavers_fte = Decimal("27.00")
+    absence_rate = Decimal("3.10")

@@ -1,7 +1,10 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 import pghistory
 
@@ -60,17 +63,33 @@ class WorkforceRates:
 fte = dict(max_digits=9, decimal_places=2)
 
 
+def not_in_the_future(day):
+    """A return describes a period that has ended: its period end is today or before."""
+    if day > timezone.localdate():
+        raise ValidationError("The period end is in the future: a return is made once its period has ended.")
+
+
+# Forms, the API and the upload all validate through these (the check constraints below are the last line).
+NOT_NEGATIVE = [MinValueValidator(0, message="An FTE cannot be negative.")]
+PERCENTAGE = [
+    MinValueValidator(0, message="A rate is between 0 and 100."),
+    MaxValueValidator(100, message="A rate is between 0 and 100."),
+]
+
+
 @pghistory.track()
 class WorkforceReturn(WorkforceRates, models.Model):
     """A council's own return for a period end: the figures behind its agency, turnover and vacancy rates."""
 
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="workforce_returns")
-    period_end = models.DateField()
-    permanent_fte = models.DecimalField("employed FTE in post", **fte)
-    agency_fte = models.DecimalField(**fte)
-    vacancies_fte = models.DecimalField(**fte)
-    leavers_fte = models.DecimalField("leavers FTE in the preceding year", **fte)
-    absence_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    period_end = models.DateField(validators=[not_in_the_future])
+    permanent_fte = models.DecimalField("employed FTE in post", **fte, validators=NOT_NEGATIVE)
+    agency_fte = models.DecimalField("agency FTE", **fte, validators=NOT_NEGATIVE)
+    vacancies_fte = models.DecimalField("vacancies FTE", **fte, validators=NOT_NEGATIVE)
+    leavers_fte = models.DecimalField("leavers FTE in the preceding year", **fte, validators=NOT_NEGATIVE)
+    absence_rate = models.DecimalField(
+        "absence rate %", max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENTAGE
+    )
     submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     submitted_at = models.DateTimeField(auto_now=True)
 
@@ -89,6 +108,9 @@ class WorkforceReturn(WorkforceRates, models.Model):
         ]
 
     scope = {"authority": "authority"}
+
+    # What a council submits for a period end; a resubmission replaces these.
+    FIGURES = ("permanent_fte", "agency_fte", "vacancies_fte", "leavers_fte", "absence_rate")
 
     def __str__(self):
         return f"{self.authority} return for {self.period_end}"

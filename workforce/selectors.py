@@ -1,0 +1,271 @@
+"""The workforce figures the dashboards and `stats/workforce/` read: series of the three rates over time, for one
+authority or the region, from the official statistics or from the councils' own returns (SPEC §3, §5, §7).
+
+- **Official (DfE)**: the published rates, as published. A period appears in several releases (a later file revises
+  earlier years): the newest release that has the period wins. A suppressed rate (`u`, `x`, `c`, `z`, `low`) is
+  None with its code in `suppressed`, never 0. The region is the published West Midlands row; for a period without
+  one, the 14 authorities' FTEs are summed and the rates derived (a suppressed input suppresses the sum's rate).
+- **Council returns**: an authority's own returns, rates derived (SPEC §3); the region sums the FTEs of the
+  authorities that made a return for the period end (`authorities` says how many), then derives the rates.
+
+Who may read what: official statistics are public (DfE, Open Government Licence): any signed-in user. Returns: the
+coordinator and analysts any; a council its own authority's and the region's sums, which are withheld (code `c`)
+for a period with fewer than `MIN_AUTHORITIES_IN_A_SUM` authorities, where the sum would give another council's
+figures away.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Max, Q, Sum
+
+from futuresocial.scoping import visible_to
+from workforce.models import Authority, OfficialFigure, WorkforceRates, WorkforceReturn
+
+WEST_MIDLANDS = "E12000005"  # ONS code of the region: its published rows are the region's official figures
+REGION_NAME = "West Midlands (14 authorities)"
+RATES = ("agency_rate", "turnover_rate", "vacancy_rate")
+# The FTEs behind each rate: a suppressed one suppresses the rate derived from it.
+RATE_INPUTS = {
+    "agency_rate": ("agency_fte", "employed_fte"),
+    "turnover_rate": ("leavers_fte", "employed_fte"),
+    "vacancy_rate": ("vacancies_fte", "employed_fte"),
+}
+MIN_AUTHORITIES_IN_A_SUM = 3
+NOT_AVAILABLE = "x"  # DfE's code for a figure not available (here: an authority's row missing from a sum)
+NOT_APPLICABLE = "z"  # DfE's code for a rate that has no meaning (nobody employed, nothing to divide by)
+WITHHELD = "c"  # DfE's code for a figure withheld to protect confidentiality
+
+SUPPRESSION_CODES = {
+    "u": "low reliability",
+    "x": "not available",
+    "c": "withheld (confidential)",
+    "z": "not applicable",
+    "low": "too small to publish",
+}
+
+
+class Source(models.TextChoices):
+    OFFICIAL = "official", "official (DfE)"
+    RETURNS = "returns", "council returns"
+
+
+@dataclass
+class WorkforcePoint:
+    """The three rates (percentages to one decimal place) at one period end; None is a gap, explained in
+    `suppressed` (rate name → code)."""
+
+    period_end: date
+    agency_rate: Decimal | None
+    turnover_rate: Decimal | None
+    vacancy_rate: Decimal | None
+    suppressed: dict = field(default_factory=dict)
+    authorities: int | None = None  # a sum of authorities' figures: how many are in it
+    release: str = ""  # official figures: the statistics file they come from
+
+    def rate(self, name):
+        return getattr(self, name)
+
+
+@dataclass
+class Totals(WorkforceRates):
+    """FTEs summed over authorities, with the same derived rates as a return."""
+
+    employed_fte: Decimal | None
+    agency_fte: Decimal | None
+    vacancies_fte: Decimal | None
+    leavers_fte: Decimal | None
+
+
+def _derived_point(period_end, figures: WorkforceRates, *, suppressed_inputs=None, **extra) -> WorkforcePoint:
+    """Rates derived from FTEs; a rate that cannot be derived is None with the code of the input that is missing."""
+    suppressed_inputs = suppressed_inputs or {}
+    values, suppressed = {}, {}
+    for rate in RATES:
+        values[rate] = getattr(figures, rate)
+        if values[rate] is None:
+            codes = [suppressed_inputs[name] for name in RATE_INPUTS[rate] if suppressed_inputs.get(name)]
+            suppressed[rate] = codes[0] if codes else NOT_APPLICABLE
+    return WorkforcePoint(period_end=period_end, suppressed=suppressed, **values, **extra)
+
+
+# --- Official statistics ---------------------------------------------------------------------------------------------
+
+
+def newest_figures(figures) -> dict:
+    """{(area_code, period_end): figure}, keeping for each the newest release that has it (the release whose latest
+    year is the latest; a later file revises earlier years)."""
+    # Over the whole table, not just these rows: an authority's rows may stop before its release does.
+    latest_year = dict(OfficialFigure.objects.values_list("release").annotate(latest=Max("year")).order_by())
+    chosen = {}
+    for figure in sorted(figures, key=lambda f: (latest_year[f.release], f.release)):
+        chosen[figure.area_code, figure.period_end] = figure  # newer releases overwrite older ones
+    return chosen
+
+
+def official_point(figure: OfficialFigure) -> WorkforcePoint:
+    """The published rates of one row; a rate the file leaves out (not suppressed) is derived from its FTEs."""
+    values, suppressed = {}, {}
+    for rate in RATES:
+        published = getattr(figure, f"published_{rate}")
+        code = figure.suppressed.get(f"published_{rate}")
+        if published is None and not code:
+            published = getattr(figure, rate)
+            if published is None:
+                inputs = [figure.suppressed.get(name) for name in RATE_INPUTS[rate]]
+                code = next((c for c in inputs if c), NOT_AVAILABLE)
+        values[rate] = published
+        if published is None:
+            suppressed[rate] = code
+    return WorkforcePoint(period_end=figure.period_end, suppressed=suppressed, release=figure.release, **values)
+
+
+def _sum_official(period_end, figures: list, authorities: int) -> WorkforcePoint:
+    """The region from its authorities' rows, when no regional row is published for the period."""
+    totals, codes = {}, {}
+    for name in ("employed_fte", "agency_fte", "vacancies_fte", "leavers_fte"):
+        values = [getattr(figure, name) for figure in figures]
+        if len(figures) < authorities or None in values:
+            totals[name] = None
+            codes[name] = next((f.suppressed.get(name) for f in figures if f.suppressed.get(name)), NOT_AVAILABLE)
+        else:
+            totals[name] = sum(values, Decimal(0))
+    return _derived_point(period_end, Totals(**totals), suppressed_inputs=codes, authorities=len(figures))
+
+
+def official_series(*, authority: Authority | None = None) -> list[WorkforcePoint]:
+    """An authority's official rates by period end, or the region's (published row, else the sum of the 14)."""
+    if authority is not None:
+        figures = newest_figures(OfficialFigure.objects.filter(authority=authority))
+        return [official_point(figure) for _, figure in sorted(figures.items(), key=lambda item: item[0][1])]
+    figures = newest_figures(
+        OfficialFigure.objects.filter(
+            Q(level=OfficialFigure.Level.REGIONAL, area_code=WEST_MIDLANDS)
+            | Q(level=OfficialFigure.Level.LOCAL_AUTHORITY, authority__isnull=False)
+        )
+    )
+    regional, by_period = {}, defaultdict(list)
+    for (area_code, period_end), figure in figures.items():
+        if area_code == WEST_MIDLANDS:
+            regional[period_end] = figure
+        else:
+            by_period[period_end].append(figure)
+    count = Authority.objects.count()
+    return [
+        official_point(regional[period_end])
+        if period_end in regional
+        else _sum_official(period_end, by_period[period_end], count)
+        for period_end in sorted(regional.keys() | by_period.keys())
+    ]
+
+
+def official_by_authority(*, period_end: date) -> dict[int, WorkforcePoint]:
+    """{authority id: its official rates} for one period end (every authority: they are public statistics)."""
+    figures = newest_figures(OfficialFigure.objects.filter(authority__isnull=False, period_end=period_end))
+    return {figure.authority_id: official_point(figure) for figure in figures.values()}
+
+
+def official_periods() -> list[date]:
+    """Period ends with official figures for the authorities, newest first."""
+    return list(
+        OfficialFigure.objects.filter(authority__isnull=False)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .distinct()
+    )
+
+
+# --- Council returns -------------------------------------------------------------------------------------------------
+
+
+def trend_areas(user, authorities=None) -> list[Authority]:
+    """The authorities whose trends page `user` may open: all 14 for the coordinator and analysts, a council its
+    own, an agency none. `authorities`: all of them, when the caller has them already."""
+    if not (user.is_regional or (user.is_council and user.authority_id)):
+        return []
+    authorities = list(Authority.objects.order_by("name")) if authorities is None else authorities
+    return [a for a in authorities if user.is_regional or a.pk == user.authority_id]
+
+
+def may_read_returns(user, authority: Authority | None) -> bool:
+    """Regional users read every authority's returns; a council its own and the region's sums; agencies none."""
+    if user.is_regional:
+        return True
+    if user.is_council:
+        return authority is None or authority.pk == user.authority_id
+    return False
+
+
+def return_point(workforce_return: WorkforceReturn) -> WorkforcePoint:
+    return _derived_point(workforce_return.period_end, workforce_return)
+
+
+def _region_sums():
+    # One query: the FTEs of every return, summed per period end (the index of the unique (authority, period_end)
+    # constraint does not help a whole-table sum; it is a few hundred rows).
+    return (
+        WorkforceReturn.objects.values("period_end")
+        .annotate(
+            employed_fte=Sum("permanent_fte"),
+            agency_fte=Sum("agency_fte"),
+            vacancies_fte=Sum("vacancies_fte"),
+            leavers_fte=Sum("leavers_fte"),
+            authorities=Count("authority"),
+        )
+        .order_by("period_end")
+    )
+
+
+def _region_point(row, *, user) -> WorkforcePoint:
+    if not user.is_regional and row["authorities"] < MIN_AUTHORITIES_IN_A_SUM:
+        return WorkforcePoint(
+            period_end=row["period_end"],
+            agency_rate=None,
+            turnover_rate=None,
+            vacancy_rate=None,
+            suppressed=dict.fromkeys(RATES, WITHHELD),
+            authorities=row["authorities"],
+        )
+    totals = Totals(**{name: row[name] for name in ("employed_fte", "agency_fte", "vacancies_fte", "leavers_fte")})
+    return _derived_point(row["period_end"], totals, authorities=row["authorities"])
+
+
+def returns_series(*, authority: Authority | None = None, user) -> list[WorkforcePoint]:
+    """An authority's returns by period end, or the region's sums; PermissionDenied for a reader who may not."""
+    if not may_read_returns(user, authority):
+        raise PermissionDenied("Only the coordinator and analysts read another authority's returns.")
+    if authority is None:
+        return [_region_point(row, user=user) for row in _region_sums()]
+    returns = visible_to(WorkforceReturn.objects.filter(authority=authority), user).order_by("period_end")
+    return [return_point(workforce_return) for workforce_return in returns]
+
+
+def region_returns_point(*, period_end: date, user) -> WorkforcePoint | None:
+    row = _region_sums().filter(period_end=period_end).first()
+    return _region_point(row, user=user) if row else None
+
+
+def returns_periods(user) -> list[date]:
+    """Period ends with returns the user may read (a council: its own), newest first."""
+    return list(
+        visible_to(WorkforceReturn.objects.all(), user)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .distinct()
+    )
+
+
+def returns_by_authority(*, period_end: date, user) -> dict[int, WorkforcePoint]:
+    """{authority id: rates of its return} for one period end, among the returns the user may see."""
+    returns = visible_to(WorkforceReturn.objects.filter(period_end=period_end), user)
+    return {workforce_return.authority_id: return_point(workforce_return) for workforce_return in returns}
+
+
+def workforce_series(*, authority: Authority | None, source: str, user) -> list[WorkforcePoint]:
+    if source == Source.RETURNS:
+        return returns_series(authority=authority, user=user)
+    return official_series(authority=authority)
