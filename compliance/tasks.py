@@ -1,4 +1,8 @@
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 # acks_late: the audit is idempotent, so a run redelivered after its worker died is safe (and is how it finishes).
@@ -7,10 +11,19 @@ def run_audit(self, run_id: int) -> None:
     from compliance.audit import AuditBusy, audit_perform
 
     try:
-        audit_perform(run_id=run_id)
+        finished = audit_perform(run_id=run_id)
     except AuditBusy as busy:
         # Another run is judging lines right now; this one follows once it is done.
         raise self.retry(countdown=15) from busy
+    if finished is not None:
+        from dashboards.summaries import summaries_refresh
+
+        # The dashboards read pre-computed summaries: bring them up to the lines just judged. The audit stands
+        # whatever happens there (it is finished and recorded); beat's hourly refresh catches up.
+        try:
+            summaries_refresh()
+        except Exception:
+            logger.exception("Dashboard summaries not refreshed after audit run %s", run_id)
 
 
 @shared_task

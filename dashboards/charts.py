@@ -132,22 +132,34 @@ def line_chart(series, *, y_label="", title="", y_from_zero=True):
         return TOP + plot_h - (float(y) - y_low) / (y_high - y_low) * plot_h
 
     parts = _axes(ticks, y_to, y_label)
-    # x ticks: at most 8 of the distinct x values, first and last always
+    # x ticks: at most 8 of the distinct x values, the first always
     distinct = sorted({x for one in series for x, y in one.points if y is not None}, key=_num)
     every = max(1, -(-len(distinct) // 8))
-    for x in distinct[::every] + ([distinct[-1]] if (len(distinct) - 1) % every else []):
+    # (the last value gets a tick of its own only when far enough from the previous one not to overprint it)
+    for x in distinct[::every] + ([distinct[-1]] if (len(distinct) - 1) % every >= every * 3 / 4 else []):
         px = x_to(x)
         label = _x_label(x)
-        parts.append(f'<text class="tick" x="{px:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{label}</text>')
+        # Labels at the plot's edges are anchored inwards, so they are not cut off by the frame.
+        anchor = "end" if px > WIDTH - RIGHT - 30 else "start" if px < LEFT + 30 else "middle"
+        parts.append(f'<text class="tick" x="{px:.1f}" y="{TOP + plot_h + 16}" text-anchor="{anchor}">{label}</text>')
     for index, one in enumerate(series):
         colour = f"s{index % PALETTE}"
         points = sorted(one.points, key=lambda p: _num(p[0]))
         if one.kind == "band":
-            lower = dict((_num(x), y) for x, y in one.lower)
-            upper = [(x, y) for x, y in points if y is not None and lower.get(_num(x)) is not None]
-            if upper:
-                top = " ".join(f"{x_to(x):.1f},{y_to(y):.1f}" for x, y in upper)
-                bottom = " ".join(f"{x_to(x):.1f},{y_to(lower[_num(x)]):.1f}" for x, y in reversed(upper))
+            # One polygon per run of months where both edges are known: a gap is never bridged.
+            lower = {_num(x): y for x, y in one.lower}
+            runs, run = [], []
+            for x, y in points:
+                if y is None or lower.get(_num(x)) is None:
+                    if run:
+                        runs.append(run)
+                    run = []
+                else:
+                    run.append((x, y))
+            runs += [run] if run else []
+            for run in runs:
+                top = " ".join(f"{x_to(x):.1f},{y_to(y):.1f}" for x, y in run)
+                bottom = " ".join(f"{x_to(x):.1f},{y_to(lower[_num(x)]):.1f}" for x, y in reversed(run))
                 parts.append(f'<polygon class="{colour} band" points="{top} {bottom}"/>')
             continue
         # Split at gaps so a missing value is never bridged
@@ -209,10 +221,12 @@ def bar_chart(categories, series, *, y_label="", title=""):
                 f"<title>{escape(category)} — {escape(one.label)}: {_fmt(float(y))}</title></rect>"
             )
         if len(categories) <= 16:
-            label = escape(str(category)[:14])
-            parts.append(
-                f'<text class="tick" x="{gx + group_w * 0.4:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
-                f"{label}</text>"
-            )
+            # As many characters as fit the group's width (twice that when labels alternate between two lines)
+            room = group_w * (2 if len(categories) > 8 else 1)
+            text = str(category)
+            label = escape(text if len(text) * 6.5 <= room else text[: max(3, int(room / 6.5) - 1)] + "…")
+            # More than 8 labels would overprint each other on one line: every other one goes on a second line.
+            y = TOP + plot_h + (28 if len(categories) > 8 and c_index % 2 else 16)
+            parts.append(f'<text class="tick" x="{gx + group_w * 0.4:.1f}" y="{y}" text-anchor="middle">{label}</text>')
     parts += _legend(series)
     return _svg("".join(parts), title=title, desc=f"{title}: {len(categories)} categories")

@@ -1,8 +1,22 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from accounts.decorators import role_required
+from dashboards.models import SummaryWatermark
 
-@login_required
+# Councils read their authority's figures and the region's totals; the coordinator and analysts everything. Agencies
+# have their own portal (placements, breaches, standing): the region's figures would show them their competitors'.
+dashboard_reader_required = role_required(
+    lambda user: user.is_regional or (user.is_council and user.authority_id is not None),
+    denial="The dashboards are for the workforce coordinator, analysts and councils.",
+)
+
+
+def summaries_state() -> SummaryWatermark | None:
+    """When the summaries were last refreshed (None: never), for the line under each page's title."""
+    return SummaryWatermark.objects.filter(pk=1).first()
+
+
+@dashboard_reader_required
 def index(request):
     """The list of dashboards a user may open; each section's view is in its own module."""
     return render(request, "dashboards/index.html")

@@ -1,0 +1,307 @@
+"""What the dashboards read: a handful of GROUP BY queries over the pre-computed summaries (never the timesheet
+lines) and over breach cases, whatever the number of rows. Averages are hours-weighted: the rate paid per hour worked.
+
+Rates and cost read `MonthlyRates`, one authority's rows or the region's (at most months × roles × engagement types
+rows each); compliance reads `AgencyLines`.
+
+`Selection.authority` None means the whole region. Views decide which authorities a user may choose
+(`dashboards.forms`): a council its own or the region's totals, the coordinator and analysts any.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, Q, Sum
+
+from compliance.models import Breach
+from dashboards.cost import RoleWork
+from dashboards.models import AgencyLines, MonthlyRates
+from futuresocial.scoping import visible_to
+from mou.models import Cap, MouVersion
+from mou.rules import add_months
+
+PENNY = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Selection:
+    authority: object = None  # an Authority, or None for the region
+    start: date | None = None  # first month shown (a first of the month)
+    end: date | None = None  # last month shown
+    role: object = None  # a Role, or None for every role
+    engagement_type: str | None = None
+
+
+def _summaries(selection: Selection, *, with_role=True, authorities: list[int] | None = None):
+    """The selection's MonthlyRates rows: its authority's, or the region's totals (authority NULL); or, given
+    `authorities` (ids), those authorities' rows."""
+    if authorities is not None:
+        rows = MonthlyRates.objects.filter(authority__in=authorities)
+    else:
+        rows = MonthlyRates.objects.filter(authority=selection.authority)
+    if selection.start:
+        rows = rows.filter(month__gte=selection.start)
+    if selection.end:
+        rows = rows.filter(month__lte=selection.end)
+    if with_role and selection.role is not None:
+        rows = rows.filter(role=selection.role)
+    if selection.engagement_type:
+        rows = rows.filter(engagement_type=selection.engagement_type)
+    return rows
+
+
+# Named apart from the summary's own columns (an aggregate may not reuse a column's name that another one reads).
+SUMS = dict(
+    line_count=Sum("lines"),
+    hours_worked=Sum("hours"),
+    above_pay=Sum("hours_above_pay_cap"),
+    above_charge=Sum("hours_above_charge_cap"),
+    pay_amount=Sum("pay_amount"),
+    charge_amount=Sum("charge_amount"),
+    pay_squares=Sum("pay_squares"),
+    charge_squares=Sum("charge_squares"),
+    min_pay=Min("min_pay_rate"),
+    max_pay=Max("max_pay_rate"),
+    min_charge=Min("min_charge_rate"),
+    max_charge=Max("max_charge_rate"),
+)
+
+
+def _mean(amount, hours):
+    return (amount / hours).quantize(PENNY, rounding=ROUND_HALF_UP) if hours else None
+
+
+def _sd(amount, squares, hours):
+    """Hours-weighted standard deviation: sqrt(E[x²] − E[x]²), exact in Decimal until the square root."""
+    if not hours:
+        return None
+    mean = amount / hours
+    variance = squares / hours - mean * mean
+    return max(variance, Decimal(0)).sqrt().quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def _share(part, whole):
+    return (Decimal(100) * part / whole).quantize(TENTH, rounding=ROUND_HALF_UP) if whole else None
+
+
+@dataclass(frozen=True)
+class RateStats:
+    """A selection's rates, from the summaries' sums."""
+
+    line_count: int
+    hours_worked: Decimal
+    above_pay: Decimal
+    above_charge: Decimal
+    pay_amount: Decimal
+    charge_amount: Decimal
+    pay_squares: Decimal
+    charge_squares: Decimal
+    min_pay: Decimal
+    max_pay: Decimal
+    min_charge: Decimal
+    max_charge: Decimal
+
+    @classmethod
+    def of(cls, row: dict) -> "RateStats":
+        return cls(**{name: row[name] for name in SUMS})
+
+    @property
+    def average_pay(self):
+        return _mean(self.pay_amount, self.hours_worked)
+
+    @property
+    def average_charge(self):
+        return _mean(self.charge_amount, self.hours_worked)
+
+    @property
+    def spread_pay(self):
+        return _sd(self.pay_amount, self.pay_squares, self.hours_worked)
+
+    @property
+    def spread_charge(self):
+        return _sd(self.charge_amount, self.charge_squares, self.hours_worked)
+
+    @property
+    def share_above_pay_cap(self):
+        return _share(self.above_pay, self.hours_worked)
+
+    @property
+    def share_above_charge_cap(self):
+        return _share(self.above_charge, self.hours_worked)
+
+
+def every_month(first: date, last: date) -> list[date]:
+    """The first days of the months from `first` to `last`: a month without timesheets is a gap in a chart, never
+    a line drawn across it."""
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def rates_by_month(selection: Selection) -> list[tuple[date, RateStats | None]]:
+    """Month by month from the first month with timesheets to the last; None for a month without."""
+    rows = {row["month"]: RateStats.of(row) for row in _summaries(selection).values("month").annotate(**SUMS)}
+    if not rows:
+        return []
+    return [(month, rows.get(month)) for month in every_month(min(rows), max(rows))]
+
+
+def rates_by_role(selection: Selection) -> dict[int, RateStats]:
+    """Every role's rates in the selection (whatever role it names)."""
+    rows = _summaries(selection, with_role=False).values("role").annotate(**SUMS).order_by("role")
+    return {row["role"]: RateStats.of(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class CapStep:
+    version: MouVersion
+    max_pay_rate: Decimal | None
+    max_charge_rate: Decimal | None
+
+
+def cap_history(*, role, engagement_type: str | None) -> list[CapStep]:
+    """The role's caps in each published version, oldest first. For one engagement type, the cap that applies to it
+    (its own, else the version's any-engagement cap, as `mou.selectors.cap_for` chooses); for all of them, the
+    any-engagement cap, else the lowest of the engagement-specific ones."""
+    caps = (
+        Cap.objects.filter(role=role, role__capped=True, version__in=MouVersion.objects.published())
+        .select_related("version")
+        .order_by("version__effective_from", F("engagement_type").asc(nulls_last=True))
+    )
+    by_version: dict[int, list[Cap]] = {}
+    for cap in caps:
+        by_version.setdefault(cap.version_id, []).append(cap)
+    steps = []
+    for version_caps in by_version.values():
+        if engagement_type:
+            chosen = [c for c in version_caps if c.engagement_type == engagement_type] or [
+                c for c in version_caps if c.engagement_type is None
+            ]
+        else:
+            chosen = [c for c in version_caps if c.engagement_type is None] or version_caps
+        if not chosen:
+            continue
+        pay = min(c.max_pay_rate for c in chosen)
+        charges = [c.max_charge_rate for c in chosen if c.max_charge_rate is not None]
+        steps.append(CapStep(version=chosen[0].version, max_pay_rate=pay, max_charge_rate=min(charges, default=None)))
+    return steps
+
+
+# --- Cost -----------------------------------------------------------------------------------------------------------
+
+COST_SUMS = dict(
+    hours_worked=Sum("hours"),
+    charged=Sum("charge_amount"),
+    hours_under_caps=Sum("hours", filter=Q(before_caps=False), default=Decimal(0)),
+    charged_under_caps=Sum("charge_amount", filter=Q(before_caps=False), default=Decimal(0)),
+)
+
+
+def _role_work(row, capped: dict[int, bool]) -> RoleWork:
+    return RoleWork(
+        role_id=row["role"],
+        capped=capped.get(row["role"], False),
+        hours=row["hours_worked"],
+        charged=row["charged"],
+        hours_under_caps=row["hours_under_caps"],
+        charged_under_caps=row["charged_under_caps"],
+    )
+
+
+def work_by_month(selection: Selection, *, capped: dict[int, bool]) -> dict[date, list[RoleWork]]:
+    """Each month's agency work (hours and charges) by role, for spend and what-it-would-have-cost: every month from
+    the first with timesheets to the last (a month without any has no work: nothing was charged)."""
+    months: dict[date, list[RoleWork]] = {}
+    for row in _summaries(selection).values("month", "role").annotate(**COST_SUMS).order_by("month", "role"):
+        months.setdefault(row["month"], []).append(_role_work(row, capped))
+    if not months:
+        return {}
+    return {month: months.get(month, []) for month in every_month(min(months), max(months))}
+
+
+def work_by_authority(
+    selection: Selection, *, capped: dict[int, bool], authorities: list[int]
+) -> dict[int | None, list[RoleWork]]:
+    """The agency work by role of each authority in `authorities` (ids), over the selection's period and engagement
+    type; under key None the region's total (its own rows, so that a council's page, which asks for its own
+    authority only, reads no other authority's figures)."""
+    work: dict[int | None, list[RoleWork]] = {}
+    period = Selection(start=selection.start, end=selection.end, engagement_type=selection.engagement_type)
+    rows = _summaries(period, authorities=authorities)
+    for row in rows.values("authority", "role").annotate(**COST_SUMS).order_by("authority", "role"):
+        work.setdefault(row["authority"], []).append(_role_work(row, capped))
+    for row in _summaries(period).values("role").annotate(**COST_SUMS).order_by("role"):  # the region's rows
+        work.setdefault(None, []).append(_role_work(row, capped))
+    return work
+
+
+def pre_cap_rates() -> dict[int, Decimal]:
+    """Each capped role's average hourly charge rate in the region before the caps: over its work that no MoU version
+    binds (days before the first version's effective date). Empty when the data hold no such work."""
+    rows = (
+        MonthlyRates.objects.filter(authority=None, before_caps=True, role__capped=True)
+        .values("role")
+        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"))
+        .order_by("role")
+    )
+    return {row["role"]: _mean(row["charged"], row["hours_worked"]) for row in rows if row["hours_worked"]}
+
+
+# --- Compliance by agency -------------------------------------------------------------------------------------------
+
+
+class Median(Aggregate):
+    """percentile_cont(0.5): PostgreSQL interpolates between the two middle values of an even count."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+CLOSED = (Breach.Status.RESOLVED, Breach.Status.DISMISSED)
+UNRESOLVED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW, Breach.Status.CORRECTIVE_ACTION, Breach.Status.ESCALATED)
+
+
+def breaches_by_agency(*, user, authority=None) -> dict[int, dict]:
+    """Per agency: cases by rule and by status, serious ones, total excess £ and how long closed cases took (from
+    detection to resolution or dismissal). The cases `user` may see, at `authority` if one is given."""
+    cases = visible_to(Breach.objects.all(), user)
+    if authority is not None:
+        cases = cases.filter(authority=authority)
+    closed = Q(status__in=CLOSED, closed_at__isnull=False)
+    time_to_close = F("closed_at") - F("detected_at")
+    rows = (
+        cases.values("agency")
+        .annotate(
+            cases=Count("id"),
+            unresolved=Count("id", filter=Q(status__in=UNRESOLVED)),
+            serious=Count("id", filter=Q(severity=Breach.Severity.SERIOUS)),
+            excess=Sum("excess_amount"),
+            closed=Count("id", filter=closed),
+            median_to_close=Median(time_to_close, filter=closed),
+            mean_to_close=Avg(time_to_close, filter=closed, output_field=DurationField()),
+            **{f"rule_{rule}": Count("id", filter=Q(rule=rule)) for rule in Breach.Rule.values},
+            **{f"status_{status}": Count("id", filter=Q(status=status)) for status in Breach.Status.values},
+        )
+        .order_by("agency")
+    )
+    return {row["agency"]: row for row in rows}
+
+
+def lines_by_agency(*, user, authority=None) -> dict[int, int]:
+    """Current timesheet lines per agency, at the authorities `user` may see (at `authority` if one is given)."""
+    rows = visible_to(AgencyLines.objects.all(), user)
+    if authority is not None:
+        rows = rows.filter(authority=authority)
+    rows = rows.values("agency").annotate(line_count=Sum("lines")).order_by("agency")
+    return dict(rows.values_list("agency", "line_count"))
+
+
+def days(interval: timedelta | None) -> Decimal | None:
+    if interval is None:
+        return None
+    return (Decimal(interval.total_seconds()) / 86400).quantize(TENTH, rounding=ROUND_HALF_UP)

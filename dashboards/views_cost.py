@@ -1,0 +1,170 @@
+"""Cost and savings: the evaluation's cost-per-FTE model with its assumptions editable on the page, the actual agency
+spend from timesheets (charge rate × hours, from the summaries) by month and authority, and what that work would
+have cost at the rates charged before the caps."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.shortcuts import render
+
+from dashboards.charts import Series, bar_chart, line_chart
+from dashboards.cost import CostAssumptions, cost_per_fte, spend_at_pre_cap_rates
+from dashboards.exports import Table, table_export
+from dashboards.forms import CostForm
+from dashboards.selectors import pre_cap_rates, work_by_authority, work_by_month
+from dashboards.views import dashboard_reader_required, summaries_state
+from mou.models import MouVersion, Role
+
+PENNY = Decimal("0.01")
+
+
+def _totals(work):
+    hours = sum((one.hours for one in work), Decimal(0))
+    charged = sum((one.charged for one in work), Decimal(0)).quantize(PENNY, ROUND_HALF_UP)
+    return hours, charged
+
+
+def _saving(charged, counterfactual):
+    return None if counterfactual is None else counterfactual - charged
+
+
+@dashboard_reader_required
+def cost(request):
+    user = request.user
+    form = CostForm(request.GET or None, user=user)
+    selection = form.selection()
+    assumptions = form.assumptions()
+    model = cost_per_fte(assumptions)
+    roles = list(Role.objects.order_by("rank", "code"))
+    capped = {role.id: role.capped for role in roles}
+    first_version = MouVersion.objects.published().order_by("effective_from").first()
+
+    typed_pre_cap = form.value("pre_cap_rate")
+    data_pre_cap = pre_cap_rates()
+    if typed_pre_cap is not None:
+        rates_before = {role.id: typed_pre_cap for role in roles if role.capped}
+    else:
+        rates_before = data_pre_cap
+
+    months = work_by_month(selection, capped=capped)
+    # A council's breakdown is its own authority only; the region's total comes added up (key None).
+    if user.is_council:
+        breakdown = [user.authority]
+    elif selection.authority is not None:
+        breakdown = [selection.authority]
+    else:
+        breakdown = form.authorities
+    by_authority = work_by_authority(selection, capped=capped, authorities=[a.id for a in breakdown])
+
+    model_table = Table(
+        title="Cost per FTE: agency against employed",
+        filename="cost-per-fte",
+        columns=["Figure", "Value"],
+        rows=[
+            ["Average agency hourly rate (£)", assumptions.hourly_rate],
+            ["Hours per week", assumptions.hours_per_week],
+            ["Weeks per year", assumptions.weeks_per_year],
+            ["Salary per FTE (£)", assumptions.salary],
+            ["Pension and NI (%)", assumptions.pension_and_ni_percent],
+            ["Overheads (%)", assumptions.overheads_percent],
+            ["Agency cost per FTE (£ a year)", model.agency],
+            ["Employed cost per FTE (£ a year)", model.employed],
+            ["Saving per FTE moved to employment (£ a year)", model.saving],
+        ],
+    )
+    monthly_rows = []
+    for month, work in months.items():
+        hours, charged = _totals(work)
+        counterfactual = spend_at_pre_cap_rates(work, rates_before)
+        monthly_rows.append([month.strftime("%Y-%m"), hours, charged, counterfactual, _saving(charged, counterfactual)])
+    monthly = Table(
+        title="Agency spend by month",
+        filename="agency-spend-by-month",
+        columns=["Month", "Hours", "Spend £ (charge × hours)", "At pre-cap rates £", "Saved by the caps £"],
+        rows=monthly_rows,
+    )
+    names = {a.id: a.name for a in breakdown}
+    authority_rows = []
+    for authority_id in [a.id for a in breakdown if a.id in by_authority] + [None]:
+        work = by_authority.get(authority_id, [])
+        hours, charged = _totals(work)
+        counterfactual = spend_at_pre_cap_rates(work, rates_before) if work else None
+        average = (charged / hours).quantize(PENNY, ROUND_HALF_UP) if hours else None
+        authority_rows.append(
+            [
+                names[authority_id] if authority_id else "The region (all 14)",
+                hours,
+                average,
+                charged,
+                counterfactual,
+                _saving(charged, counterfactual),
+            ]
+        )
+    by_authority_table = Table(
+        title="Agency spend by authority over the period",
+        filename="agency-spend-by-authority",
+        columns=[
+            "Authority",
+            "Hours",
+            "Average charge £/h",
+            "Spend £",
+            "At pre-cap rates £",
+            "Saved by the caps £",
+        ],
+        rows=authority_rows if by_authority else [],
+    )
+    if response := table_export(request, model_table, monthly, by_authority_table):
+        return response
+
+    # The selection's own average charge rate, offered as the model's hourly rate.
+    selected_work = [one for work in months.values() for one in work]
+    hours, charged = _totals(selected_work)
+    data_rate = (charged / hours).quantize(PENNY, ROUND_HALF_UP) if hours else None
+    use_data_rate = None
+    if data_rate is not None:
+        query = request.GET.copy()
+        query["hourly_rate"] = str(data_rate)
+        use_data_rate = query.urlencode()
+
+    charts = {}
+    if monthly_rows:
+        series = [Series("Actual spend", [(month, row[2]) for month, row in zip(months, monthly_rows, strict=True)])]
+        if any(row[3] is not None for row in monthly_rows):
+            series.append(
+                Series(
+                    "At pre-cap rates",
+                    [(month, row[3]) for month, row in zip(months, monthly_rows, strict=True)],
+                    kind="dashed",
+                )
+            )
+        charts["monthly"] = line_chart(series, y_label="£", title="Agency spend by month")
+        if len(authority_rows) > 2:  # the region's authorities side by side (not for one authority)
+            shown = authority_rows[:-1]
+            bars = [Series("Spend £", [(row[0], row[3]) for row in shown])]
+            if any(row[4] is not None for row in shown):
+                bars.append(Series("At pre-cap rates £", [(row[0], row[4]) for row in shown]))
+            charts["authorities"] = bar_chart(
+                [row[0] for row in shown], bars, y_label="£", title="Agency spend by authority"
+            )
+    return render(
+        request,
+        "dashboards/cost.html",
+        {
+            "form": form,
+            "selection": selection,
+            "model": model,
+            "assumptions": assumptions,
+            "published": CostAssumptions(),
+            "model_fields": CostForm.MODEL_FIELDS,
+            "model_table": model_table,
+            "monthly": monthly,
+            "by_authority": by_authority_table,
+            "charts": charts,
+            "data_rate": data_rate,
+            "use_data_rate": use_data_rate,
+            "typed_pre_cap": typed_pre_cap,
+            "data_pre_cap": [(role, data_pre_cap[role.id]) for role in roles if role.id in data_pre_cap],
+            "first_version": first_version,
+            "pre_cap_known": bool(rates_before),
+            "state": summaries_state(),
+        },
+    )
