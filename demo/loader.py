@@ -28,6 +28,7 @@ from demo.data import (
     DATA_END,
     DEMO_PASSWORD,
     DEMO_USER_SPECS,
+    DRAFT_VERSION,
     MOU_VERSIONS,
     OFFICIAL_FILES,
     RETURN_BASELINES,
@@ -85,6 +86,7 @@ def load_demo() -> Summary:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_ID])
         versions = _load_versions(summary)
+        _load_draft(summary)
         agencies = _load_agencies(summary)
         users = _load_users(summary, agencies)
         _load_suspension(summary, agencies, users["coordinator"])
@@ -150,6 +152,29 @@ def _load_versions(summary: Summary) -> list[MouVersion]:
     Cap.objects.bulk_create(new_caps)
     summary.add("caps", len(wanted), len(new_caps))
     return versions
+
+
+def _load_draft(summary: Summary) -> None:
+    """The demo's draft version, for the what-if; left alone once it exists (the coordinator may have edited it)."""
+    spec = DRAFT_VERSION
+    draft, created = MouVersion.objects.get_or_create(
+        name=spec["name"],
+        defaults={
+            "effective_from": spec["effective_from"],
+            "binds_existing_from": spec["binds_existing_from"],
+            "status": MouVersion.Status.DRAFT,
+            "cooling_off_months": spec["cooling_off_months"],
+            "min_experience_years": spec["min_experience_years"],
+            "notes": spec["notes"],
+        },
+    )
+    if created:
+        roles = {role.code: role for role in Role.objects.all()}
+        Cap.objects.bulk_create(
+            Cap(version=draft, role=roles[role], engagement_type=engagement, max_pay_rate=pay, max_charge_rate=charge)
+            for role, engagement, pay, charge in spec["caps"]
+        )
+    summary.add("draft MoU versions", 1, int(created))
 
 
 # --- Agencies, users, suspension -----------------------------------------------------------------------------------

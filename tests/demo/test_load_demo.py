@@ -70,14 +70,25 @@ def test_it_prints_what_it_loaded(first_run):
     assert err == ""  # no warning: the import command and the official files are there
 
 
-def test_it_loads_four_published_versions_with_only_the_newest_in_force():
+def test_it_loads_four_published_versions_with_only_the_newest_in_force_and_a_draft():
     versions = list(MouVersion.objects.order_by("effective_from").values_list("name", "status"))
     assert versions == [
         ("Agency Protocol January 2015", "superseded"),
         ("April 2017 revision", "superseded"),
         ("April 2018 revision", "superseded"),
         ("January 2025 national-rules version", "in_force"),
+        ("April 2027 draft (for consultation)", "draft"),
     ]
+
+
+def test_the_draft_has_current_placements_above_its_caps_for_the_what_if():
+    from mou.whatif import what_if
+
+    draft = MouVersion.objects.get(status="draft")
+    assert draft.caps.count() == 7
+    result = what_if(version=draft)
+    above = [judged for judged in result.placements if judged.above_draft_cap]
+    assert above, "the demo's draft should give the what-if something to show"
 
 
 def test_the_2015_version_has_the_published_pay_caps_and_no_charge_caps():
@@ -242,10 +253,10 @@ def test_cap_exceptions_cover_part_of_over_cap_placements():
         assert "(fictional DCS)" in exception.signed_by_dcs
 
 
-def test_four_authorities_have_quarterly_returns_from_2023_to_september_2025():
+def test_the_14_authorities_have_quarterly_returns_from_2023_to_september_2025():
     returns = WorkforceReturn.objects.all()
-    assert returns.count() == 44
-    assert returns.values("authority").distinct().count() == 4
+    assert returns.count() == 14 * 11
+    assert returns.values("authority").distinct().count() == 14
     assert returns.aggregate(first=Min("period_end"), last=Max("period_end")) == {
         "first": date(2023, 3, 31),
         "last": date(2025, 9, 30),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from dfe import views
+
+app_name = "dfe"
+
+urlpatterns = [
+    path("dfe-returns/", views.return_page, name="return"),
+]

@@ -1,0 +1,176 @@
+"""The DfE return through the API (`dfe-returns/`) and the page (`/dfe-returns/`): who may read whose, the files."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from dfe.returns import Quarter
+from tests.api.test_reference_api import token_client
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/dfe-returns/"
+
+
+def test_a_council_reads_its_own_return_as_json(council_user, quarter_data):
+    body = token_client(council_user).get(URL, {"authority": "E08000029", "quarter": "2025-Q1"}).json()
+    assert body["authority"] == {"code": "E08000029", "la_code": "334", "name": "Solihull"}
+    assert (body["quarter"], body["period_start"], body["period_end"]) == ("2025-Q1", "2025-01-01", "2025-03-31")
+    assert [row["worker_swe_number"] for row in body["placements"]] == ["SW5003", "SW5007", "SW5001", "SW5002"]
+    first = body["placements"][2]
+    assert (first["role"], first["hourly_pay"], first["start_date"], first["end_date"], first["project_team"]) == (
+        "SW",
+        "26.00",
+        "2024-11-01",
+        "2025-02-15",
+        True,
+    )
+    assert len(body["breaches"]) == 2 and body["breaches"][0]["excess_in_quarter"] == "3.75"
+    assert [row["signed_by_dcs"] for row in body["sign_offs"]][0] == "Dr A. Director"
+    assert [row["agency"] for row in body["agencies"]] == [
+        "Alpha Locums Ltd",
+        "Beta Social Care Staffing Ltd",
+        "Gamma Interim Ltd",
+    ]
+    assert [row["total_cost"] for row in body["monthly_costs"]] == ["262.50", "245.00", "320.00"]
+    assert body["total_cost"] == "827.50"
+
+
+def test_a_council_without_an_authority_gets_its_own_and_may_use_the_dfe_code(council_user, quarter_data):
+    client = token_client(council_user)
+    assert client.get(URL, {"quarter": "2025-Q1"}).json()["authority"]["code"] == "E08000029"
+    assert client.get(URL, {"authority": "334", "quarter": "2025-Q1"}).json()["authority"]["code"] == "E08000029"
+
+
+def test_the_quarter_defaults_to_the_last_complete_one(council_user):
+    assert token_client(council_user).get(URL).json()["quarter"] == str(Quarter.last_complete())
+
+
+def test_another_councils_return_is_a_404(other_council_user, quarter_data):
+    response = token_client(other_council_user).get(URL, {"authority": "E08000029", "quarter": "2025-Q1"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["agency_user", "other_agency_user"])
+def test_agencies_may_not_read_a_return(persona, request):
+    client = token_client(request.getfixturevalue(persona))
+    assert client.get(URL, {"authority": "E08000029", "quarter": "2025-Q1"}).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "analyst"])
+def test_the_coordinator_and_analysts_read_any_councils_return(persona, request, quarter_data):
+    client = token_client(request.getfixturevalue(persona))
+    assert client.get(URL, {"authority": "E08000026", "quarter": "2025-Q1"}).json()["authority"]["name"] == "Coventry"
+    response = client.get(URL, {"quarter": "2025-Q1"})
+    assert response.status_code == 400
+    assert "authority" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("quarter", "message"),
+    [("2025-Q5", "is not a quarter: give it as YYYY-QN, e.g. 2025-Q1"), ("2999-Q1", "has not begun yet")],
+)
+def test_a_bad_quarter_is_a_400_saying_why(council_user, quarter, message):
+    response = token_client(council_user).get(URL, {"quarter": quarter})
+    assert response.status_code == 400
+    assert message in response.json()["quarter"][0]
+
+
+def test_an_unknown_authority_is_a_400(coordinator):
+    response = token_client(coordinator).get(URL, {"authority": "E99999999", "quarter": "2025-Q1"})
+    assert response.status_code == 400
+    assert response.json() == {"authority": ["Unknown authority “E99999999”."]}
+
+
+def test_format_csv_gives_the_placements_and_section_picks_another(council_user, quarter_data):
+    client = token_client(council_user)
+    response = client.get(URL, {"quarter": "2025-Q1", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Worker registration number (SWE)"] for row in rows] == ["SW5003", "SW5007", "SW5001", "SW5002"]
+    assert (rows[2]["Role type"], rows[2]["Hourly pay (£)"], rows[2]["Project team"]) == ("SW", "26.00", "yes")
+    assert (rows[2]["Start date"], rows[2]["End date"], rows[3]["End date"]) == ("2024-11-01", "2025-02-15", "")
+    response = client.get(URL, {"quarter": "2025-Q1", "format": "csv", "section": "monthly_costs"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Month", "Placements with work", "Hours", "Pay (£)", "Total cost (£)"],
+        ["2025-01", "1", "7.50", "195.00", "262.50"],
+        ["2025-02", "1", "7.00", "182.00", "245.00"],
+        ["2025-03", "1", "8.00", "224.00", "320.00"],
+    ]
+
+
+def test_format_xlsx_is_one_workbook_with_a_sheet_per_section(council_user, quarter_data):
+    response = token_client(council_user).get(URL, {"quarter": "2025-Q1", "format": "xlsx"})
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Return",
+        "Placements",
+        "Breaches",
+        "Sign-offs",
+        "Agencies affecting compliance",
+        "Monthly cost",
+    ]
+    sign_offs = list(book["Sign-offs"].iter_rows(values_only=True))
+    assert sign_offs[0][6:8] == ("Signed by (director of children's services)", "Signed by (chief executive)")
+    assert sign_offs[1][6:8] == ("Dr A. Director", "B. Chief")
+    months = list(book["Monthly cost"].iter_rows(values_only=True))
+    assert [row[4] for row in months[1:]] == [262.5, 245.0, 320.0]
+    assert len(list(book["Placements"].iter_rows())) == 5
+
+
+# --- the page
+
+
+def test_a_council_opens_its_own_return_for_the_last_complete_quarter(client, council_user):
+    client.force_login(council_user)
+    page = client.get("/dfe-returns/").content.decode()
+    assert f"DfE quarterly return: Solihull, {Quarter.last_complete()}" in page
+
+
+def test_the_page_shows_every_section_and_its_downloads(client, council_user, quarter_data):
+    client.force_login(council_user)
+    page = client.get("/dfe-returns/", {"quarter": "2025-Q1"}).content.decode()
+    for heading in ("Placements", "Breaches", "Sign-offs", "Agencies affecting compliance", "Monthly cost"):
+        assert f"<h2>{heading}" in page
+    assert "SW5001" in page and "Dr A. Director" in page and "Gamma Interim Ltd" in page
+    assert "export=csv" in page and "export=xlsx" in page
+    assert "SW5006" not in page  # Coventry's
+
+
+def test_the_page_downloads_a_section_as_csv_and_the_whole_return_as_xlsx(client, council_user, quarter_data):
+    client.force_login(council_user)
+    response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv", "section": "breaches"})
+    assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1-breaches.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["Rule"] for row in rows] == ["pay_rate_above_cap", "manual"]
+    response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "xlsx"})
+    assert len(load_workbook(io.BytesIO(response.content)).sheetnames) == 6
+
+
+def test_a_council_asking_for_another_councils_page_gets_404(client, council_user):
+    client.force_login(council_user)
+    assert client.get("/dfe-returns/", {"authority": "E08000026", "quarter": "2025-Q1"}).status_code == 404
+
+
+def test_an_agency_may_not_open_the_page(client, agency_user):
+    client.force_login(agency_user)
+    assert client.get("/dfe-returns/").status_code == 403
+
+
+def test_the_coordinator_chooses_an_authority(client, coordinator, quarter_data):
+    client.force_login(coordinator)
+    page = client.get("/dfe-returns/").content.decode()
+    assert "Choose an authority" in page
+    page = client.get("/dfe-returns/", {"authority": "E08000026", "quarter": "2025-Q1"}).content.decode()
+    assert "DfE quarterly return: Coventry, 2025-Q1" in page and "SW5006" in page
+
+
+def test_a_bad_quarter_on_the_page_is_a_400_saying_why(client, council_user):
+    client.force_login(council_user)
+    response = client.get("/dfe-returns/", {"quarter": "2025-Q9"})
+    assert response.status_code == 400
+    assert "is not a quarter" in response.content.decode()
