@@ -1,3 +1,4 @@
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -46,6 +47,7 @@ def user_upsert(
     # The coordinator maintains the MoU in the admin too; nobody else gets in there.
     user.is_staff = user.is_superuser = role == User.Role.COORDINATOR
     if password:
+        validate_password(password, user=user)  # AUTH_PASSWORD_VALIDATORS, as the admin's password forms do
         user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

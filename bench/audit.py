@@ -176,6 +176,7 @@ def main() -> int:
     recreate_database(url)
     os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")  # DEBUG is off: the settings need a key
     import django
 
     django.setup()

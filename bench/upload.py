@@ -28,6 +28,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")  # DEBUG is off: the settings need a key
 os.environ["TEST_DATABASE_NAME"] = "bench_upload"  # the settings' name for the throwaway database
 
 FIRST_MONDAY = date(2024, 1, 1)

@@ -12,6 +12,7 @@ Entry points: `audit_perform(run_id=...)`, used by the Celery task and by `manag
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
@@ -20,9 +21,9 @@ from compliance.models import AuditRun
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql
 from placements.models import PermanentLeaver, Placement, TimesheetLine
 
-CHUNK_LINES = 200_000
+CHUNK_LINES = getattr(settings, "AUDIT_CHUNK_LINES", 200_000)
 # A running audit whose worker has shown no sign of life for this long is taken to be dead; the next run takes over.
-STALE_AFTER = timedelta(minutes=5)
+STALE_AFTER = timedelta(seconds=getattr(settings, "AUDIT_STALE_AFTER_SECONDS", 300))
 # Advisory lock between writers of lines/placements/leavers (shared) and an audit fixing its id range (exclusive).
 WATERMARK_LOCK = 7_301_015
 LINES_SHARE_OF_PROGRESS = 95

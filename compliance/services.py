@@ -1,21 +1,58 @@
 """Writes for the compliance side: starting audits (the audit itself is compliance/audit.py)."""
 
+import logging
+
 from django.db import transaction
 
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
 from compliance.models import AuditRun
+
+logger = logging.getLogger(__name__)
+
+# On a queued run whose task never reached the broker; whoever next requests an audit sends it again.
+NOT_SENT = (
+    "Not yet sent to a worker: the task broker did not answer. The next audit request (a submission, the nightly "
+    "audit) sends it."
+)
 
 
 def audit_request(*, trigger: str, by=None) -> AuditRun:
     """Queue an audit of every line not yet judged, once the caller's transaction commits.
 
-    A request while another audit is queued returns that one: it will judge these lines too.
+    A request while another audit is queued returns that one: it will judge these lines too. If that run's task
+    never reached the broker (it was down), this request sends it again, as the nightly request always does: nothing
+    submitted waits longer than the next request or the night, and the run judges every line past the audit's
+    watermark whenever it runs.
     """
     queued = AuditRun.objects.filter(status=AuditRun.Status.QUEUED).order_by("id").first()
     if queued is not None:
+        if queued.error == NOT_SENT:
+            transaction.on_commit(lambda: _send_again(queued.pk))
+        elif trigger == "nightly":
+            # Once a day, whatever happened to its message (a web process killed between its commit and the send):
+            # a run already taken by a worker ignores a second delivery.
+            transaction.on_commit(lambda: _send(queued.pk))
         return queued
     run = AuditRun.objects.create(trigger=trigger, requested_by=by)
+    transaction.on_commit(lambda: _send(run.pk))
+    return run
 
+
+def _send(run_id: int) -> None:
+    """Hand the run to a worker. The caller's work is committed by now: a broker that does not answer must not turn
+    it into an error page (or lose the audit), so the run is marked for sending again instead."""
     from compliance.tasks import run_audit
 
-    transaction.on_commit(lambda: run_audit.delay(run.pk))
-    return run
+    try:
+        run_audit.delay(run_id)
+    except BrokerUnavailable as error:
+        logger.warning("Audit run %s not sent to a worker (%s); the next audit request sends it.", run_id, error)
+        AuditRun.objects.filter(pk=run_id, status=AuditRun.Status.QUEUED).update(error=NOT_SENT)
+
+
+def _send_again(run_id: int) -> None:
+    # Claimed by a conditional update so that, of many requests at once, one sends it (run_audit is idempotent
+    # anyway: a second delivery finds the run taken and does nothing).
+    if AuditRun.objects.filter(pk=run_id, status=AuditRun.Status.QUEUED, error=NOT_SENT).update(error=""):
+        _send(run_id)

@@ -3,11 +3,17 @@
 DATABASE_URL   PostgreSQL to use; unset: the embedded PostgreSQL in var/pgdata (futuresocial/embedded.py).
 REDIS_URL      Celery broker; unset: kombu's filesystem transport in var/celery (a real worker, no server).
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL (or EMAIL_BACKEND), DEFAULT_FROM_EMAIL.
+Production: HTTPS, USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES and
+TIMESHEET_UPLOAD_MAX_ROWS (the security section at the end).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -15,7 +21,13 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-set-SECRET_KEY-in-production")
+# Production (DEBUG off) takes its key from the environment only, and refuses to start without one; test runs set
+# a throwaway key (pyproject's pytest env, scripts/test.sh), `make run` sets DEBUG=true.
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=true on a developer's machine).")
+    SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -27,11 +39,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "futuresocial.api",  # the API's admin (revoking tokens)
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -43,20 +58,30 @@ INSTALLED_APPS = [
     "placements",
     "compliance",
     "dashboards",
+    "dfe",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An API query parameter with no value is a 400 naming it, not an unfiltered answer (futuresocial/api).
+    "futuresocial.api.middleware.EmptyQueryParametersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses a body larger than the largest accepted upload before anything reads it (futuresocial/security.py).
+    "futuresocial.security.RequestSizeLimitMiddleware",
+    # A request whose database connection is lost mid-way answers 503 with what happened (nothing was stored).
+    "futuresocial.security.DatabaseErrorMiddleware",
     # Records who made each change (and through which URL) in the history tables, for pages and API alike.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # History context (who, which URL) is attached to writes only; reads change nothing and cost no extra query.
@@ -157,6 +182,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True  # every job records its own outcome in the database (e.g. AuditRun)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The audit's chunk of line ids per transaction, and how long a running audit's worker may stay silent before the
+# next run takes it for dead and finishes its work (compliance/audit.py; small values in the fault tests).
+AUDIT_CHUNK_LINES = env.int("AUDIT_CHUNK_LINES", default=200_000)
+AUDIT_STALE_AFTER_SECONDS = env.int("AUDIT_STALE_AFTER_SECONDS", default=300)
+
+# --- Cache: shared by every web worker (the API's throttles count in it): Redis when REDIS_URL is set, else files
+# under var/cache.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
+CACHES["default"]["KEY_PREFIX"] = "futuresocial"
 
 # --- API
 REST_FRAMEWORK = {
@@ -168,14 +207,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "futuresocial.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "futuresocial.api.filters.FilterBackend",
+        "futuresocial.api.filters.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON only: the browsable API's forms would list related objects (every agency) to any caller. The
     # documentation lives at /api/v1/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "futuresocial.api.views.exception_handler",
+    # Per user: writes on every API view, and asking for a token (futuresocial/api/throttling.py). Counted in the
+    # default cache, shared by every web worker.
+    "DEFAULT_THROTTLE_CLASSES": ["futuresocial.api.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "write": env("API_WRITE_RATE", default="300/minute"),
+        "token": env("API_TOKEN_RATE", default="10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "West Midlands agency MoU API",
@@ -185,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's error answers (400/401/403/404/429), documented in one place.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "futuresocial.api.schema.add_error_responses",
+    ],
     # Several models have a `status`; name each choice set after its model in the schema.
     "ENUM_NAME_OVERRIDES": {
         "AuditRunStatusEnum": "compliance.models.AuditRun.Status",
@@ -200,3 +252,75 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Security (SPEC §6). `manage.py check --deploy` passes with no warning given DEBUG off, a real SECRET_KEY and
+# HTTPS=true (tests/hardening/test_deploy_settings.py). HTTPS is a switch of its own, not implied by DEBUG off: test
+# runs, benchmarks and a local gunicorn serve plain HTTP on loopback.
+HTTPS = env.bool("HTTPS", default=False)  # the site is reached over HTTPS only
+if env.bool("USE_X_FORWARDED_PROTO", default=False):
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and drops any the client sent). Without it,
+    # SECURE_SSL_REDIRECT behind such a proxy would redirect forever.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+# A year; the app's own host and its subdomains. Preload only permits a submission to the browsers' lists.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A working day, then sign in again; shared council machines: the session also ends with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. Pages keep their scripts in
+# static/js and their styles in static/css; charts are inline SVG with presentation attributes only. The API docs
+# page alone allows inline styles (futuresocial/security.py says why).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Sign-in throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock that
+# pair out for AXES_COOLOFF_MINUTES, on the sign-in page, the admin's and the API token endpoint alike.
+AUTHENTICATION_BACKENDS = [
+    "futuresocial.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "futuresocial.security.lockout_response"
+if USE_X_FORWARDED_FOR:
+    # The address the proxy saw (the right-most): the left-most is whatever the client claims.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Uploads: the timesheet file is the only one the app takes. Larger bodies are refused before they are read
+# (RequestSizeLimitMiddleware); a file streamed past the limit is not stored (UploadSizeLimitHandler); a file above
+# FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, and the upload reads it row by row.
+TIMESHEET_UPLOAD_MAX_BYTES = env.int("TIMESHEET_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+TIMESHEET_UPLOAD_MAX_ROWS = env.int("TIMESHEET_UPLOAD_MAX_ROWS", default=100_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a body that is not a file (a JSON timesheet is a few hundred bytes)
+FILE_UPLOAD_HANDLERS = [
+    "futuresocial.security.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

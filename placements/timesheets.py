@@ -71,7 +71,10 @@ def _cached(parse):
     @wraps(parse)
     def parse_value(value, *args, **kwargs):
         if isinstance(value, _CACHEABLE):
-            return cached(value, *args, **kwargs)
+            try:
+                return cached(value, *args, **kwargs)
+            except TypeError:  # a value of a hashable type that cannot be hashed after all: Decimal("sNaN")
+                pass
         return parse(value, *args, **kwargs)
 
     parse_value.cached = cached  # for callers whose values are always hashable (the upload's cells)
@@ -482,6 +485,8 @@ def timesheet_submit(*, placement: Placement, week_ending, lines: list[Mapping],
     An agency that is suspended or removed may still submit for its placements: the work was done, the audit must
     judge it, and SPEC §3 lets existing placements run on (rule 3 flags placements that *started* while suspended).
     Who may submit for which placement is the caller's to check (`visible_to`), as for any write.
+
+    Sending the week's current lines again changes nothing: the timesheet is returned as it is (no new revision).
     """
     errors: list[dict] = []
     try:
@@ -514,5 +519,20 @@ def timesheet_submit(*, placement: Placement, week_ending, lines: list[Mapping],
         clean.append(line)
     if errors:
         raise TimesheetRejected(errors, line_count=len(lines or []))
-    timesheets_store(weeks={(placement.pk, week_ending): clean}, by=by)
-    return Timesheet.objects.get(placement=placement, week_ending=week_ending)
+    with transaction.atomic():
+        # The same week sent twice at once (a double click, a client's retry): the placement's row, locked here until
+        # the commit, makes the second wait for the first, then find its lines already current and store nothing.
+        # NO KEY UPDATE: other writers' foreign keys to the placement are not held up.
+        Placement.objects.select_for_update(no_key=True).filter(pk=placement.pk).values_list("pk").first()
+        current = Timesheet.objects.filter(placement=placement, week_ending=week_ending).first()
+        if current is None or _current_lines(current) != sorted(clean):
+            timesheets_store(weeks={(placement.pk, week_ending): clean}, by=by)
+            current = Timesheet.objects.get(placement=placement, week_ending=week_ending)
+    return current
+
+
+def _current_lines(timesheet: Timesheet) -> list[Line]:
+    rows = timesheet.lines.filter(revision=timesheet.revision, superseded_at__isnull=True).values_list(
+        "date", "hours", "pay_rate", "charge_rate"
+    )
+    return sorted(Line(*row) for row in rows)

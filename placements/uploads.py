@@ -43,15 +43,16 @@ from placements.timesheets import (
 )
 
 COLUMNS = ("placement", "date", "hours", "pay_rate", "charge_rate")
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# The bounds (settings TIMESHEET_UPLOAD_MAX_BYTES and _MAX_ROWS): 100,000 lines is two years of a 200-worker agency's
+# days. The row limit also bounds an XLSX, whose zip can unpack to far more than its size.
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000
 CHUNK_ROWS = 5000
-# A 20 MB CSV holds at most about 1,000,000 short lines; the row limit also bounds an XLSX, whose zip can unpack to
-# far more than its size.
-MAX_ROWS = 1_000_000
 
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 Excel format (OLE compound file)
+PDF_MAGIC = b"%PDF-"
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,10 @@ def _max_bytes() -> int:
     return getattr(settings, "TIMESHEET_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
+def _max_rows() -> int:
+    return getattr(settings, "TIMESHEET_UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
 def _size(file) -> int:
     size = getattr(file, "size", None)
     if size is None:
@@ -147,6 +152,8 @@ def _sniff(file) -> str:
         raise _whole_file("This is an old Excel file (.xls): save it as an Excel workbook (.xlsx) or as CSV UTF-8.")
     if b"\x00" in head:
         raise _whole_file("The file is neither CSV nor XLSX: upload a CSV (UTF-8) or an Excel workbook (.xlsx).")
+    if head.startswith(PDF_MAGIC):  # a PDF whose first bytes happen to be text would otherwise read as a CSV
+        raise _whole_file("This is a PDF: upload the timesheet lines as a CSV (UTF-8) or an Excel workbook (.xlsx).")
     return "csv"
 
 
@@ -310,10 +317,11 @@ def _check_and_stage(rows, *, columns: dict[str, int], width: int, user, staging
         if getattr(user, "is_agency", False)
         else "is not one of the placements you may submit timesheets for"
     )
+    max_rows = _max_rows()
     numbered = enumerate(rows, start=2)
     while chunk := list(islice(numbered, CHUNK_ROWS)):
-        if chunk[-1][0] > MAX_ROWS + 1:
-            raise _whole_file(f"The file has more than {MAX_ROWS:,} rows: split it into several files.")
+        if chunk[-1][0] > max_rows + 1:
+            raise _whole_file(f"The file has more than {max_rows:,} rows: split it into several files.")
         checked = []  # (row, cells, placement id or the InvalidValue)
         for row, cells in chunk:
             if len(cells) < needed:

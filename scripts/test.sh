@@ -12,6 +12,9 @@ if [ "${CI:-}" = "true" ]; then
   $PY scripts/check_services.py
 fi
 
+# DEBUG is off in tests, and then the settings refuse to start without a key: any throwaway one will do here.
+export SECRET_KEY="${SECRET_KEY:-test-only-not-secret-4f9c2a7e1b8d6f3a0c5e9b2d7a1f4c8e6b3d0a9f2e5c}"
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
