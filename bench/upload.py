@@ -5,7 +5,8 @@
 Works in a database of its own, `bench_upload` (created, migrated and dropped here, on the embedded server or on
 DATABASE_URL's server); never touches the dev database. Prints rows/s and memory for:
 
-- a CSV of --rows lines (every week new: timesheets created), then the same file again (every week revised);
+- a CSV of --rows lines (every week new: timesheets created), then a file of the same days with other hours (every
+  week revised), then that file again (every week unchanged: nothing stored);
 - peak Python memory of the upload (tracemalloc) at a tenth of the rows and at all of them: streaming means the
   peak stays flat as the file grows, where reading the file into objects would grow tenfold;
 - an XLSX of --xlsx-rows lines.
@@ -66,7 +67,7 @@ def build_placements(count):
     return [placement.pk for placement in placements], user
 
 
-def write_csv(path, placement_ids, rows):
+def write_csv(path, placement_ids, rows, hours_pair=("7.50", "8.25")):
     days = working_days(-(-rows // len(placement_ids)))
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -76,7 +77,7 @@ def write_csv(path, placement_ids, rows):
             for placement_id in placement_ids:
                 if written == rows:
                     return
-                hours = "7.50" if written % 11 else "8.25"
+                hours = hours_pair[0] if written % 11 else hours_pair[1]
                 writer.writerow([placement_id, day.isoformat(), hours, "32.00", "42.00"])
                 written += 1
 
@@ -175,7 +176,9 @@ def run(options):
     csv_ids = placement_ids[options.placements // 2 :] if options.xlsx_rows else placement_ids
     workdir = Path(tempfile.mkdtemp(prefix="bench_upload_"))
     big, small, book = workdir / "lines.csv", workdir / "tenth.csv", workdir / "lines.xlsx"
+    changed = workdir / "changed.csv"
     write_csv(big, csv_ids, options.rows)
+    write_csv(changed, csv_ids, options.rows, hours_pair=("7.00", "8.00"))
     write_csv(small, csv_ids, options.rows // 10)
     size_mb = big.stat().st_size / 1_048_576
     print(f"{options.rows:,} CSV rows ({size_mb:.1f} MB) over {len(csv_ids):,} placements of one agency")
@@ -187,10 +190,15 @@ def run(options):
         f"CSV, new weeks:      {result.rows:>9,} rows in {seconds:6.2f} s = {result.rows / seconds:>9,.0f} rows/s "
         f"({result.timesheets_created:,} timesheets created, {result.lines_stored:,} lines)"
     )
-    seconds, result, _ = upload(big, user)
+    seconds, result, _ = upload(changed, user)
     print(
         f"CSV, revised weeks:  {result.rows:>9,} rows in {seconds:6.2f} s = {result.rows / seconds:>9,.0f} rows/s "
         f"({result.timesheets_revised:,} timesheets revised, previous lines superseded)"
+    )
+    seconds, result, _ = upload(changed, user)
+    print(
+        f"CSV, unchanged weeks:{result.rows:>9,} rows in {seconds:6.2f} s = {result.rows / seconds:>9,.0f} rows/s "
+        f"({result.timesheets_unchanged:,} weeks unchanged, {result.lines_stored:,} lines stored)"
     )
     peak = "peak during it" if peak_reset else "peak of the process so far"
     print(f"resident memory: {rss_before:.1f} MB before the first upload, {rss_peak:.1f} MB {peak}")
@@ -211,7 +219,7 @@ def run(options):
             f"({book.stat().st_size / 1_048_576:.1f} MB; tracemalloc peak {peak / 1_048_576:.1f} MB)"
         )
     print(f"stored in all: {Timesheet.objects.count():,} timesheets, {TimesheetLine.objects.count():,} lines")
-    for path in (big, small, book):
+    for path in (big, changed, small, book):
         path.unlink(missing_ok=True)
     workdir.rmdir()
 

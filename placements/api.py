@@ -321,10 +321,16 @@ class TimesheetUploadSerializer(serializers.Serializer):
 
 class UploadResultSerializer(serializers.Serializer):
     rows = serializers.IntegerField(help_text="Rows of lines read")
-    weeks = serializers.IntegerField(help_text="Weeks (placement and week ending) in the file")
-    timesheets_created = serializers.IntegerField()
+    weeks = serializers.IntegerField(
+        help_text="Weeks (placement and week ending) in the file: timesheets created + revised + unchanged"
+    )
+    timesheets_created = serializers.IntegerField(help_text="Weeks not submitted before")
     timesheets_revised = serializers.IntegerField(help_text="Weeks already submitted: their lines were replaced")
-    lines_stored = serializers.IntegerField()
+    timesheets_unchanged = serializers.IntegerField(
+        help_text="Weeks whose lines in the file are exactly their current lines: nothing stored for them (no new "
+        "revision). The same file sent again, or twice at once, counts every week here the second time"
+    )
+    lines_stored = serializers.IntegerField(help_text="Lines of the created and revised weeks")
     ignored_columns = serializers.ListField(child=serializers.CharField())
 
 
@@ -417,7 +423,8 @@ class TimesheetViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         description=(
             "Upload a CSV or XLSX file of timesheet lines. Every row is checked before any is stored: a file with "
             "any bad row stores nothing and each bad row is named (row, column, message). A week in the file "
-            "replaces that week's lines."
+            "replaces that week's lines, unless they are exactly its current lines: then nothing is stored for it "
+            "and it is counted in `timesheets_unchanged` (a file of only such weeks still answers 201)."
         ),
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])

@@ -14,7 +14,9 @@ a `date`, or is refused with a message naming the value (SPEC §4: impossible in
 Storing is set-based (`LineStaging`, used by `timesheets_store` for the form and the API, and by the upload): lines
 are COPY'd into a temporary table, then three statements store any number of weeks at once — an upsert of the
 timesheets that bumps the revision of weeks already submitted, one UPDATE that marks their previous lines superseded,
-and one INSERT ... SELECT of the new lines — and an audit is queued for after the commit.
+and one INSERT ... SELECT of the new lines — and an audit is queued for after the commit. With `skip_unchanged` (the
+upload), one more statement first takes out the weeks whose lines are exactly the week's current lines, under a lock
+on their placements, so a week sent again (or twice at once) stores nothing, as `timesheet_submit` does for one week.
 """
 
 import re
@@ -286,10 +288,11 @@ class StoreResult:
     timesheets_created: int
     timesheets_revised: int
     lines_stored: int
+    timesheets_unchanged: int = 0  # weeks sent with exactly their current lines: nothing stored for them
 
     @property
     def weeks(self) -> int:
-        return self.timesheets_created + self.timesheets_revised
+        return self.timesheets_created + self.timesheets_revised + self.timesheets_unchanged
 
 
 # SET CONSTRAINTS for placements_timesheet's deferrable foreign keys, found by table rather than by the names Django
@@ -333,6 +336,7 @@ class LineStaging:
                 "pay_rate numeric(7, 2) NOT NULL, charge_rate numeric(7, 2) NOT NULL) ON COMMIT DROP"
             )
         self.rows = 0
+        self._analysed = False  # statistics of the staging table as it now is (ANALYZE)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -361,7 +365,14 @@ class LineStaging:
                 copy.write("".join(batch))
                 count += len(batch)
         self.rows += count
+        self._analysed = False
         return count
+
+    def _analyse(self, cursor):
+        # Temporary tables are never auto-analysed; without statistics the joins below are planned blind.
+        if not self._analysed:
+            cursor.execute(f"ANALYZE {self.table}")
+            self._analysed = True
 
     def duplicates(self, *, limit: int) -> tuple[list[tuple[int, int, date, int]], int]:
         """Rows repeating an earlier row's (placement, date): up to `limit` of (row, placement id, date, first row),
@@ -387,16 +398,95 @@ class LineStaging:
             found = cursor.fetchall()
         return [row[:4] for row in found], (found[0][4] if found else 0)
 
-    def store(self, *, by=None) -> StoreResult:
+    def _drop_unchanged(self) -> tuple[int, int]:
+        """Take out of the staging table every week whose staged lines are exactly the week's current lines (the same
+        dates, hours and rates, none more, none fewer). Returns (weeks dropped, rows dropped).
+
+        The staged weeks' placements are locked first, until the commit: the same file sent twice at once makes the
+        second wait for the first, then find the first's lines current and drop every week. In id order, so two
+        overlapping uploads cannot deadlock; NO KEY UPDATE, as `timesheet_submit` takes it, so other writers'
+        foreign keys to the placement are not held up. The comparison is a statement of its own, after the lock:
+        under READ COMMITTED it then sees what the transaction it waited for committed.
+        """
+        with connection.cursor() as cursor:
+            self._analyse(cursor)
+            cursor.execute(
+                f"""
+                SELECT count(*) FROM (
+                    SELECT id FROM placements_placement
+                    WHERE id IN (SELECT placement_id FROM {self.table})
+                    ORDER BY id
+                    FOR NO KEY UPDATE
+                ) AS locked
+                """
+            )
+            # A week is changed when a staged line has no identical current line, or a current line no identical
+            # staged line (dates are unique on both sides: one line per day). The rest are dropped.
+            cursor.execute(
+                f"""
+                WITH week AS (
+                    SELECT DISTINCT placement_id, week_ending FROM {self.table}
+                ),
+                current_line AS (
+                    SELECT sheet.placement_id, sheet.week_ending, line.date, line.hours, line.pay_rate,
+                           line.charge_rate
+                    FROM week
+                    JOIN placements_timesheet AS sheet
+                      ON sheet.placement_id = week.placement_id AND sheet.week_ending = week.week_ending
+                    JOIN placements_timesheetline AS line
+                      ON line.timesheet_id = sheet.id AND line.revision = sheet.revision
+                    WHERE line.superseded_at IS NULL
+                ),
+                changed AS (
+                    SELECT DISTINCT coalesce(staged.placement_id, current_line.placement_id) AS placement_id,
+                                    coalesce(staged.week_ending, current_line.week_ending) AS week_ending
+                    FROM {self.table} AS staged
+                    FULL JOIN current_line
+                      ON current_line.placement_id = staged.placement_id
+                     AND current_line.week_ending = staged.week_ending
+                     AND current_line.date = staged.date
+                     AND current_line.hours = staged.hours
+                     AND current_line.pay_rate = staged.pay_rate
+                     AND current_line.charge_rate = staged.charge_rate
+                    WHERE staged.row IS NULL OR current_line.date IS NULL
+                ),
+                unchanged AS (
+                    SELECT placement_id, week_ending FROM week
+                    EXCEPT
+                    SELECT placement_id, week_ending FROM changed
+                ),
+                dropped AS (
+                    DELETE FROM {self.table} AS staged
+                    USING unchanged
+                    WHERE staged.placement_id = unchanged.placement_id AND staged.week_ending = unchanged.week_ending
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM unchanged), (SELECT count(*) FROM dropped)
+                """
+            )
+            weeks, rows = cursor.fetchone()
+        if rows:
+            self._analysed = False
+        return weeks, rows
+
+    def store(self, *, by=None, skip_unchanged: bool = False) -> StoreResult:
         """Store every staged week: create or revise its timesheet, supersede its previous lines, insert the new ones,
-        and queue an audit for after the commit. Weeks present replace their lines entirely; others are untouched."""
+        and queue an audit for after the commit. Weeks present replace their lines entirely; others are untouched.
+
+        With `skip_unchanged`, a week whose lines are exactly its current lines stores nothing (no new revision,
+        nothing superseded), decided under a lock on its placement (see `_drop_unchanged`); when no week is left,
+        nothing is stored and no audit queued."""
         from compliance.audit import hold_audit_watermark
 
+        unchanged = 0
+        if skip_unchanged:
+            unchanged, dropped = self._drop_unchanged()
+            if dropped == self.rows:
+                return StoreResult(0, 0, 0, timesheets_unchanged=unchanged)
         user_id = by.pk if by is not None else None
         hold_audit_watermark()  # the audit judges lines by id: these must not commit behind its watermark
         with connection.cursor() as cursor:
-            # Temporary tables are never auto-analysed; without statistics the joins below are planned blind.
-            cursor.execute(f"ANALYZE {self.table}")
+            self._analyse(cursor)
             # Row triggers that catch an exception (pghistory's context lookup, pgtrigger's ignore list) make
             # PostgreSQL rescan the transaction's deferred trigger events each time: with Django's deferred foreign
             # keys queued for every row of this statement, that is quadratic (20,000 weeks took 11 s instead of
@@ -453,7 +543,9 @@ class LineStaging:
             )
             lines = cursor.rowcount
         audit_request(trigger="timesheet", by=by)  # queues the audit itself on commit
-        return StoreResult(timesheets_created=created, timesheets_revised=revised, lines_stored=lines)
+        return StoreResult(
+            timesheets_created=created, timesheets_revised=revised, lines_stored=lines, timesheets_unchanged=unchanged
+        )
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@ first sheet. A CSV file is UTF-8 (with or without the byte-order mark Excel writ
 
 Each line belongs to the week (Monday to Sunday) of its date. **A week that appears in the file replaces that
 week's lines entirely**: the timesheet gets a new revision holding exactly the file's lines for it, and the lines it
-had before stay in history, superseded. Weeks not in the file are untouched.
+had before stay in history, superseded. Weeks not in the file are untouched. A week whose lines in the file are
+exactly its current lines is left as it is (no new revision), so the same file sent again, or twice at once, stores
+nothing more.
 
 All or nothing: a file with any bad row stores nothing and every bad row is named (row numbers as a spreadsheet shows
 them, the header being row 1; up to `MAX_ERRORS_LISTED`, with a count of the rest).
@@ -60,11 +62,16 @@ class UploadResult:
     """What an accepted upload stored."""
 
     rows: int  # rows of lines read (the header and blank rows not counted)
-    weeks: int  # distinct (placement, week) in the file = timesheets created + revised
+    weeks: int  # distinct (placement, week) in the file = timesheets created + revised + unchanged
     timesheets_created: int
     timesheets_revised: int
     lines_stored: int
     ignored_columns: tuple[str, ...] = field(default=())
+    timesheets_unchanged: int = 0  # weeks whose lines in the file were already their current lines: nothing stored
+
+    @property
+    def weeks_stored(self) -> int:
+        return self.timesheets_created + self.timesheets_revised
 
 
 class UploadRejected(ValidationError):
@@ -250,7 +257,9 @@ def timesheet_upload(*, file, user) -> UploadResult:
     placement must be one `user` may see (`visible_to`). Lines are grouped into weeks ending on Sunday and stored in
     one transaction through `LineStaging.store` (as a week's form is, by `timesheets_store`): each week in the file
     becomes that timesheet's new revision, the lines it replaces stay in history, and an audit is queued for after
-    the commit. Returns an `UploadResult`; raises `UploadRejected` (storing nothing) for a file too large or of
+    the commit; a week whose lines are exactly its current lines stores nothing (decided under a lock on its
+    placement, so the same file sent twice at once is stored once), nor does a file of only such weeks queue an
+    audit. Returns an `UploadResult`; raises `UploadRejected` (storing nothing) for a file too large or of
     another type, a missing header, or any bad row, listing each bad row's number, column and reason.
 
     Whether `user` may upload at all (an agency user; SPEC §7 `timesheets/`) is the caller's permission to check.
@@ -290,7 +299,7 @@ def timesheet_upload(*, file, user) -> UploadResult:
                     raise errors.rejection()
                 if staging.rows == 0:
                     raise _whole_file("The file has a header but no rows of timesheet lines.")
-                stored = staging.store(by=user)
+                stored = staging.store(by=user, skip_unchanged=True)
     finally:
         rows.close()  # the generators close the workbook and detach the text wrapper
     return UploadResult(
@@ -300,6 +309,7 @@ def timesheet_upload(*, file, user) -> UploadResult:
         timesheets_revised=stored.timesheets_revised,
         lines_stored=stored.lines_stored,
         ignored_columns=ignored,
+        timesheets_unchanged=stored.timesheets_unchanged,
     )
 
 

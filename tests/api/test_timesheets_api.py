@@ -201,7 +201,21 @@ def test_an_agency_uploads_a_csv_of_lines(agency_user, placement_a):
         "weeks": 2,
         "timesheets_created": 2,
         "timesheets_revised": 0,
+        "timesheets_unchanged": 0,
         "lines_stored": 3,
+        "ignored_columns": [],
+    }
+    assert TimesheetLine.objects.count() == 3
+
+    again = token_client(agency_user).post("/api/v1/timesheets/upload/", {"file": csv_file(text)})
+    assert again.status_code == 201
+    assert again.json() == {
+        "rows": 3,
+        "weeks": 2,
+        "timesheets_created": 0,
+        "timesheets_revised": 0,
+        "timesheets_unchanged": 2,  # the same weeks with the same lines: nothing stored
+        "lines_stored": 0,
         "ignored_columns": [],
     }
     assert TimesheetLine.objects.count() == 3

@@ -413,6 +413,26 @@ def test_a_good_upload_stores_the_lines_and_shows_the_counts(client, agency_user
     assert TimesheetLine.objects.count() == 3
 
 
+def test_the_same_upload_again_says_its_weeks_are_unchanged(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a)
+    client.force_login(agency_user)
+    text = (
+        "placement,date,hours,pay_rate,charge_rate\n"
+        f"{mine.pk},2024-04-08,7.5,30.00,40.00\n"
+        f"{mine.pk},2024-04-15,7,30.00,40.00\n"
+    )
+    upload(client, text)
+
+    response = upload(client, text)
+
+    page = response.content.decode()
+    assert "Nothing new to store: every week in the file is already as submitted" in page
+    assert "0 timesheet lines stored in 0 weeks" in page
+    assert "2 weeks unchanged: their lines in the file are exactly those already submitted" in page
+    assert "The audit checks the new lines" not in page
+    assert TimesheetLine.objects.count() == 2
+
+
 @pytest.mark.parametrize("persona", ["coordinator", "council_user"])
 def test_only_agency_users_may_upload(client, persona, request):
     client.force_login(request.getfixturevalue(persona))

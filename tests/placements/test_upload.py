@@ -380,8 +380,10 @@ def test_storing_an_upload_takes_the_same_queries_for_100_rows_as_for_1000(agenc
         "CREATE",  # the temporary staging table
         "SELECT",  # which of the file's placements the user may see, with their dates (once per 5,000-row chunk)
         "WITH",  # rows repeating an earlier row's (placement, date)
-        "SELECT",  # hold_audit_watermark: no audit fixes its range while these lines are uncommitted
         "ANALYZE",  # statistics for the staging table
+        "SELECT",  # lock the file's placements (a second upload of the same weeks waits here)
+        "WITH",  # take out the weeks whose lines are already their current lines (none here: all new)
+        "SELECT",  # hold_audit_watermark: no audit fixes its range while these lines are uncommitted
         "DO",  # check the timesheets' foreign keys per statement, not at commit (see LineStaging.store)
         "WITH",  # upsert of every week's timesheet: created or revised
         "DO",  # and back to deferred
@@ -405,3 +407,75 @@ def test_an_upload_under_a_history_context_records_who_submitted_each_week(place
         ("insert", "/timesheets/upload/"),
         ("update", "/timesheets/upload/"),
     ]
+
+
+# --- A week sent again with the same lines ----------------------------------------------------------------------------
+
+
+def lines_of_three_weeks(placements):
+    return rows_for(placements, 15)  # three working weeks each: 2024-04-07, 04-14, 04-21
+
+
+def test_the_same_file_uploaded_again_stores_nothing_new(agency_a, agency_user):
+    placements = PlacementFactory.create_batch(2, agency=agency_a, start_date=MONDAY)
+    timesheet_upload(file=csv_file(lines_of_three_weeks(placements)), user=agency_user)
+    AuditRun.objects.update(status=AuditRun.Status.FINISHED)  # so a second upload that stored lines would queue one
+
+    result = timesheet_upload(file=csv_file(lines_of_three_weeks(placements)), user=agency_user)
+
+    assert (result.rows, result.weeks, result.timesheets_created, result.timesheets_revised) == (30, 6, 0, 0)
+    assert (result.timesheets_unchanged, result.lines_stored) == (6, 0)
+    assert set(Timesheet.objects.values_list("revision", flat=True)) == {1}
+    assert TimesheetLine.objects.count() == 30
+    assert not TimesheetLine.objects.filter(superseded_at__isnull=False).exists()
+    assert AuditRun.objects.count() == 1  # nothing new to judge: no audit queued
+
+
+def test_a_week_submitted_by_form_and_sent_again_in_a_file_is_unchanged(placement, agency_user):
+    five_days = [{"date": day, "hours": "7.5", "pay_rate": "30", "charge_rate": "40"} for day in working_days(5)]
+    timesheet_submit(placement=placement, week_ending=date(2024, 4, 7), lines=five_days, by=agency_user)
+
+    # The same values written otherwise: 7.50 for 7.5, a UK date, an XLSX float.
+    rows = [(placement.pk, datetime(2024, 4, 1), 7.5, 30, 40)]
+    rows += [(placement.pk, f"0{day.day}/04/2024", "7.50", "30.00", "40.00") for day in working_days(5)[1:]]
+    result = timesheet_upload(file=xlsx_file(rows), user=agency_user)
+
+    assert (result.timesheets_unchanged, result.timesheets_revised, result.lines_stored) == (1, 0, 0)
+    assert Timesheet.objects.get().revision == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["hours", "pay_rate", "charge_rate", "a day more", "a day less"],
+)
+def test_a_file_that_changes_one_week_stores_only_that_week(agency_a, agency_user, change):
+    placements = PlacementFactory.create_batch(2, agency=agency_a, start_date=MONDAY)
+    rows = lines_of_three_weeks(placements)
+    timesheet_upload(file=csv_file(rows), user=agency_user)
+
+    # The second placement's middle week (rows 20 to 24: 2024-04-08 to 04-12) changes; every other week is as it was.
+    changed = list(rows)
+    if change == "a day more":
+        changed.append((placements[1].pk, "2024-04-13", "4.00", "30.00", "40.00"))  # the Saturday
+    elif change == "a day less":
+        del changed[22]
+    else:
+        column = HEADER.index(change)
+        changed[22] = (*changed[22][:column], "7.25" if change == "hours" else "29.00", *changed[22][column + 1 :])
+    result = timesheet_upload(file=csv_file(changed), user=agency_user)
+
+    lines_in_week = {"a day more": 6, "a day less": 4}.get(change, 5)
+    assert (result.weeks, result.timesheets_created, result.timesheets_revised, result.timesheets_unchanged) == (
+        6,
+        0,
+        1,
+        5,
+    )
+    assert result.lines_stored == lines_in_week
+    revised = Timesheet.objects.get(revision=2)
+    assert (revised.placement, revised.week_ending) == (placements[1], date(2024, 4, 14))
+    assert Timesheet.objects.filter(revision=1).count() == 5
+    assert revised.current_lines().count() == lines_in_week
+    superseded = TimesheetLine.objects.filter(superseded_at__isnull=False)
+    assert list(superseded.values_list("timesheet", flat=True)) == [revised.pk] * 5
+    assert TimesheetLine.objects.filter(superseded_at__isnull=True).count() == 25 + lines_in_week
