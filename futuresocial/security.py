@@ -108,7 +108,10 @@ def login_throttled(view):
 # page shows only the public schema.
 class ApiDocsView(SpectacularSwaggerSplitView):
     """The split view asks for its script as `?script=`; the API refuses empty parameters
-    (futuresocial/api/middleware.py), so the page asks for `?script=1`."""
+    (futuresocial/api/middleware.py), so the page asks for `?script=1`. Only GET: its HTML renderer has no template
+    for DRF's OPTIONS metadata (that was a 500)."""
+
+    http_method_names = ["get", "head"]
 
     @extend_schema(exclude=True)  # a page, not part of the API
     def get(self, request, *args, **kwargs):

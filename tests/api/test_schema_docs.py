@@ -88,3 +88,10 @@ def test_the_docs_page_loads_nothing_from_another_host():
         # Each one is served by the app itself (the installed drf-spectacular-sidecar, or the docs view's script).
         url = asset if asset.startswith("/") else "/api/v1/docs/" + asset
         assert client.get(url.replace("&amp;", "&")).status_code == 200, asset
+
+
+@pytest.mark.parametrize("method", ["options", "post"])
+def test_the_docs_page_answers_other_methods_with_405_not_a_server_error(method, coordinator):
+    client = APIClient()
+    client.force_login(coordinator)
+    assert getattr(client, method)("/api/v1/docs/").status_code == 405
