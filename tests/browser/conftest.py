@@ -11,18 +11,16 @@ or the coordinator queues goes to a queue of this test's own that nothing reads,
 
 import os
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connections
 
 import pytest
-from kombu import Exchange, Queue
 
 from compliance.audit import audit_perform
 from compliance.models import AuditRun
-from futuresocial.celery import app as celery_app
+from tests.celery_queues import own_queue
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
@@ -135,20 +133,8 @@ def journey(request, chromium, live_server, audit_queue):
 def audit_queue():
     """Audits queued during the journey go to a queue of its own that no worker reads (a developer's `make run`
     worker on the same broker would otherwise take them, against its own database); the queue is deleted after."""
-    queue = f"test-browser-audit-{uuid.uuid4().hex[:8]}"
-    routes = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"compliance.tasks.run_audit": {"queue": queue}}
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-    yield queue
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-    with celery_app.connection_for_write() as connection:
-        # Declared first so the channel knows its binding: deleting then removes the messages and the binding.
-        declared = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
-        declared.declare()
-        declared.delete()
+    with own_queue("test-browser-audit") as queue:
+        yield queue
 
 
 def run_queued_audits() -> list[AuditRun]:

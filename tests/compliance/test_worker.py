@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,8 +15,8 @@ from django.db import connection, transaction
 import pytest
 
 from compliance.models import AuditRun, Breach
-from futuresocial.celery import app as celery_app
 from placements.timesheets import timesheet_submit
+from tests.celery_queues import own_queue
 from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, role
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,15 +37,8 @@ test_database_url.__test__ = False  # a helper, not a test
 @pytest.fixture
 def audit_queue():
     """A queue of this test's own, so no other worker on the same broker (a developer's `make run`) takes its task."""
-    queue = f"test-audit-{uuid.uuid4().hex[:8]}"
-    routes = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"compliance.tasks.run_audit": {"queue": queue}}
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-    yield queue
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
+    with own_queue("test-audit") as queue:
+        yield queue
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -30,6 +29,7 @@ from compliance.services import NOT_SENT, audit_request
 from futuresocial.celery import app as celery_app
 from placements.models import Timesheet, TimesheetLine
 from placements.timesheets import Line, LineStaging, timesheets_store, week_ending_of
+from tests.celery_queues import own_queue
 from tests.compliance.test_worker import test_database_url
 from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, role
 
@@ -49,20 +49,9 @@ def cap():
     return CapFactory(version=version, role=role("SW"), max_pay_rate=PAY_CAP, max_charge_rate=CHARGE_CAP)
 
 
-@contextmanager
 def routed_to_own_queue():
     """run_audit (and the nightly task) on a queue of this test's own: no other worker on the broker takes them."""
-    queue = f"test-faults-{uuid.uuid4().hex[:8]}"
-    routes = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"compliance.tasks.*": {"queue": queue}}
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-    try:
-        yield queue
-    finally:
-        celery_app.conf.task_routes = routes
-        celery_app.amqp.flush_routes()
-        celery_app.amqp.router = celery_app.amqp.Router()
+    return own_queue("test-faults", tasks="compliance.tasks.*")
 
 
 @contextmanager
