@@ -24,7 +24,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 20, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 32, 20, 48  # RIGHT leaves room for half of the last x label
+MIN_TICK_GAP = 72  # pixels between x labels ("Sep 2024" is about 50)
 PALETTE = 8  # series colours are the CSS classes .s0 … .s7 in static/css/app.css
 
 
@@ -132,16 +133,19 @@ def line_chart(series, *, y_label="", title="", y_from_zero=True):
         return TOP + plot_h - (float(y) - y_low) / (y_high - y_low) * plot_h
 
     parts = _axes(ticks, y_to, y_label)
-    # x ticks: at most 8 of the distinct x values, the first always
+    # x ticks at data points, at least MIN_TICK_GAP pixels apart (series at different intervals, e.g. yearly
+    # official figures beside quarterly returns, would otherwise overprint each other's labels); the first always.
     distinct = sorted({x for one in series for x, y in one.points if y is not None}, key=_num)
-    every = max(1, -(-len(distinct) // 8))
-    # (the last value gets a tick of its own only when far enough from the previous one not to overprint it)
-    for x in distinct[::every] + ([distinct[-1]] if (len(distinct) - 1) % every >= every * 3 / 4 else []):
+    shown = []
+    for x in distinct:
+        if not shown or x_to(x) - x_to(shown[-1]) >= MIN_TICK_GAP:
+            shown.append(x)
+    if distinct[-1] not in shown and x_to(distinct[-1]) - x_to(shown[-1]) >= MIN_TICK_GAP * 0.75:
+        shown.append(distinct[-1])
+    for x in shown:
         px = x_to(x)
         label = _x_label(x)
-        # Labels at the plot's edges are anchored inwards, so they are not cut off by the frame.
-        anchor = "end" if px > WIDTH - RIGHT - 30 else "start" if px < LEFT + 30 else "middle"
-        parts.append(f'<text class="tick" x="{px:.1f}" y="{TOP + plot_h + 16}" text-anchor="{anchor}">{label}</text>')
+        parts.append(f'<text class="tick" x="{px:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{label}</text>')
     for index, one in enumerate(series):
         colour = f"s{index % PALETTE}"
         points = sorted(one.points, key=lambda p: _num(p[0]))
