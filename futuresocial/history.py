@@ -35,11 +35,6 @@ PAGE_SIZE = 50
 LONG_TEXT = 200  # characters of a long text shown in a change; the rest is cut
 
 
-def _published_only_for_tenants(queryset, user):
-    # A draft MoU version is the coordinator's working copy (as in the API): councils and agencies see published ones.
-    return queryset if user.is_regional else queryset.published()
-
-
 def _regional_only(queryset, user):
     return queryset if user.is_regional else queryset.none()
 
@@ -65,7 +60,7 @@ class HistorySubject:
 
 # The objects of SPEC §3 History, by "app_label.model_name" (as in the URL).
 HISTORY_MODELS = {
-    "mou.mouversion": HistorySubject(children=("mou.Cap",), restrict=_published_only_for_tenants),
+    "mou.mouversion": HistorySubject(children=("mou.Cap",)),  # drafts: MouVersion.scope["tenants_see"]
     "mou.cap": HistorySubject(visible_through="version"),
     "compliance.breach": HistorySubject(),
     "compliance.correctiveaction": HistorySubject(

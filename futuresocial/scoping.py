@@ -3,7 +3,9 @@
 Every model a user can reach declares `scope = {"agency": ..., "authority": ...}`: for each kind of tenant, the
 lookup path from the model to that tenant's id, or `ALL` when every tenant of that kind may see every row (an
 agency's standing is public to every council). A tenant kind missing from `scope` sees nothing of the model.
-Coordinator and analysts see everything. Views, API viewsets, exports and admin all call `visible_to()`.
+`"tenants_see"` optionally names a queryset method that narrows what every tenant sees further (a draft MoU version
+is the coordinator's working copy: tenants see `published()` versions only). Coordinator and analysts see
+everything. Views, API viewsets, exports and admin all call `visible_to()`.
 """
 
 ALL = "__all__"
@@ -25,6 +27,8 @@ def visible_to(queryset, user):
     path = scope.get(tenant_kind)
     if path is None or tenant_id is None:
         return queryset.none()
+    if scope.get("tenants_see"):
+        queryset = getattr(queryset, scope["tenants_see"])()
     if path == ALL:
         return queryset
     if _crosses_many(queryset.model, path):

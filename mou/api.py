@@ -155,11 +155,6 @@ class MouVersionViewSet(
     write_roles = {"create": COORDINATOR, "partial_update": COORDINATOR, "bring_into_force": COORDINATOR}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        # A draft is the coordinator's working copy; councils and agencies see versions once published.
-        return queryset if self.request.user.is_regional else queryset.published()
-
     def _fresh(self, version):
         return self.get_queryset().get(pk=version.pk)
 
@@ -173,8 +168,10 @@ class MouVersionViewSet(
         request=None,
         responses={200: MouVersionSerializer},
         description="Bring a draft into force: it becomes `in_force` and the version in force until now "
-        "`superseded`, together. Refused (400, nothing changed) for a version that is not a draft, has no caps, "
-        "takes effect in the past, or not after the version in force.",
+        "`superseded`, together, on the draft's `effective_from` (exactly one version is in force on any date). "
+        "Refused (400, nothing changed) for a version that is not a draft, has no caps, takes effect on another "
+        "day than today (in the past: history is never rewritten; later: bring it in on that day), or not after "
+        "the version in force.",
     )
     @action(detail=True, methods=["post"], url_path="bring-into-force")
     def bring_into_force(self, request, pk=None):

@@ -82,7 +82,8 @@ class MouVersion(models.Model):
     objects = MouVersionQuerySet.as_manager()
 
     # The MoU's rules are public to everyone under it (the API hides drafts from councils and agencies).
-    scope = {"agency": ALL, "authority": ALL}
+    # The rules are public once published; a draft is the coordinator's working copy.
+    scope = {"agency": ALL, "authority": ALL, "tenants_see": "published"}
 
     class Meta:
         ordering = ["-effective_from"]

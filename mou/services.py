@@ -171,9 +171,10 @@ def mou_version_update_draft(*, version: MouVersion, by, caps: list[CapInput] | 
 def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None = None) -> MouVersion:
     """Bring a draft into force: it becomes `in_force` and the version in force until now `superseded`.
 
-    Refused (ValidationError, nothing changed) unless the draft has caps and takes effect today or later and after
-    the version in force: history is never rewritten, so work already done stays judged by the version that bound
-    it, and the version in force is always the newest published one (mou.models constraints).
+    Refused (ValidationError, nothing changed) unless the draft has caps, takes effect after the version in force,
+    and takes effect today: not earlier, since history is never rewritten (work already done stays judged by the
+    version that bound it), and not later, since exactly one version is in force on any date (SPEC §3) and until its
+    date that is still the current one. Until then the draft stays a draft, and its what-if shows its effect.
     """
     _require_coordinator(by, "bring an MoU version into force")
     today = today or timezone.localdate()
@@ -205,6 +206,12 @@ def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None 
             f"({latest.get_status_display().lower()}, effective from {latest.effective_from:%-d %B %Y}): a new "
             "version must take effect after the one in force.",
             code="not_after_in_force",
+        )
+    if version.effective_from > today:
+        raise ValidationError(
+            f"{version.name} takes effect on {version.effective_from:%-d %B %Y}: bring it into force on that day. "
+            "Until then the version in force stays in force, and the draft's what-if shows what it would change.",
+            code="not_yet",
         )
     try:
         with pghistory.context(user=by.pk, action="version brought into force"), transaction.atomic():

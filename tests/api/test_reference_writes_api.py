@@ -4,6 +4,7 @@ and bringing a draft into force; everyone else gets 403."""
 from datetime import date, timedelta
 
 from django.apps import apps
+from django.utils import timezone
 
 import pytest
 
@@ -223,7 +224,8 @@ def test_a_published_version_is_never_edited(coordinator):
 def test_bringing_a_draft_into_force_supersedes_the_version_in_force(coordinator):
     old = in_force()
     client = token_client(coordinator)
-    draft_id = client.post("/api/v1/mou-versions/", DRAFT, format="json").json()["id"]
+    takes_effect_today = {**DRAFT, "effective_from": timezone.localdate().isoformat()}
+    draft_id = client.post("/api/v1/mou-versions/", takes_effect_today, format="json").json()["id"]
     response = client.post(f"/api/v1/mou-versions/{draft_id}/bring-into-force/")
     assert response.status_code == 200
     assert response.json()["status"] == "in_force"
@@ -248,6 +250,8 @@ IN_A_MONTH = TODAY + timedelta(days=30)
         (IN_A_MONTH, IN_A_MONTH, 1, "not after Current (in force, effective from"),
         (date(2025, 4, 1), date(2026, 1, 1), 1, "in the past: work already done stays judged by the version"),
         (date(2025, 4, 1), IN_A_MONTH, 0, "Next year has no caps: give it its caps before bringing it into force."),
+        # Exactly one version is in force on any date: until the draft's date, that is still the current one.
+        (date(2025, 4, 1), IN_A_MONTH, 1, ": bring it into force on that day. Until then the version in force stays"),
     ],
 )
 def test_bringing_into_force_is_refused_where_it_would_rewrite_history(
