@@ -1,7 +1,7 @@
 """The MoU versions page (every version with its caps; drafts for the coordinator and analysts only) and the
 coordinator's what-if for a draft (`mou.whatif`): tables by role, agency and authority, the placements, exports."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from accounts.decorators import regional_required
 from dashboards.charts import Series, bar_chart
 from dashboards.exports import Table, table_export
+from futuresocial.scoping import visible_to
 from mou.models import MouVersion
-from mou.whatif import what_if
+from mou.whatif import TALLY_FIELDS, what_if
 
 PAGE_SIZE = 50
 
@@ -25,21 +26,11 @@ TALLY_COLUMNS = [
     "Annual cost now (£)",
     "Annual change (£)",
 ]
-TALLY_KEYS = [
-    "current_placements",
-    "above_cap_now",
-    "above_draft_cap",
-    "newly_above_cap",
-    "no_longer_above_cap",
-    "annual_cost",
-    "annual_change",
-]
 
 
 def _versions(user):
     """The versions `user` may see: a draft is the coordinator's working copy, seen regionally only."""
-    versions = MouVersion.objects.prefetch_related("caps__role").order_by("-effective_from", "-id")
-    return versions if user.is_regional else versions.published()
+    return visible_to(MouVersion.objects.prefetch_related("caps__role").order_by("-effective_from", "-id"), user)
 
 
 @login_required
@@ -60,7 +51,7 @@ def _tally_table(rows, *, title, filename, label_columns, label_keys):
     return Table(
         title=title,
         columns=label_columns + TALLY_COLUMNS,
-        rows=[[row[key] for key in label_keys + TALLY_KEYS] for row in rows],
+        rows=[[row[key] for key in label_keys + TALLY_FIELDS] for row in rows],
         filename=filename,
     )
 
@@ -120,7 +111,7 @@ def _placements_table(placements, *, filename):
 
 
 def _percent(part, whole):
-    return (part / whole * 100).quantize(Decimal("0.1")) if whole else None
+    return (part / whole * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if whole else None
 
 
 @regional_required

@@ -31,12 +31,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from dashboards.cost import CostAssumptions
 from mou.models import EngagementType, MouVersion
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql, version_in_force
 
-HOURS_PER_WEEK = Decimal("37")
-WEEKS_PER_YEAR = Decimal("45")
-ANNUAL_HOURS = HOURS_PER_WEEK * WEEKS_PER_YEAR  # 1,665 h: SPEC §5's agency cost per FTE
+# The evaluation's hours of an agency FTE, from the one cost model (dashboards/cost.py): 37 h × 45 weeks = 1,665 h.
+_EVALUATION = CostAssumptions()
+ANNUAL_HOURS = _EVALUATION.hours_per_week * _EVALUATION.weeks_per_year
 
 COST_MODEL = (
     "Annual cost = charge rate × 1,665 hours (37 h a week × 45 weeks, the evaluation's model of an agency FTE). "
