@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -34,10 +34,11 @@ class Authority(models.Model):
 
 
 def _rate(numerator, denominator):
-    """Percentage to one decimal place, or None when an input is missing or the denominator is zero."""
+    """Percentage to one decimal place, halves rounded up as the DfE publishes them (16.25 → 16.3), or None when an
+    input is missing or the denominator is zero."""
     if numerator is None or denominator is None or denominator == 0:
         return None
-    return (Decimal(numerator) / Decimal(denominator) * 100).quantize(Decimal("0.1"))
+    return (Decimal(numerator) / Decimal(denominator) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 class WorkforceRates:

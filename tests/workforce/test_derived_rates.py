@@ -50,3 +50,10 @@ def test_a_sum_with_a_suppressed_input_is_a_gap_carrying_its_code():
     assert point.agency_rate is None
     assert point.suppressed == {"agency_rate": "u"}
     assert (point.turnover_rate, point.vacancy_rate) == (Decimal("15.0"), Decimal("9.1"))
+
+
+def test_a_half_is_rounded_up_as_the_dfe_publishes_it():
+    # 13 leavers over 80 employed is exactly 16.25 %: published as 16.3 (half-even rounding would give 16.2).
+    assert a_return("80", "0", "0", "13").turnover_rate == Decimal("16.3")
+    # 3 agency over 3 + 37 employed is exactly 7.5 %: nothing to round.
+    assert a_return("37", "3", "0", "0").agency_rate == Decimal("7.5")
