@@ -1,7 +1,8 @@
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 
 import pghistory
 import pgtrigger
@@ -64,6 +65,13 @@ class SuspensionQuerySet(models.QuerySet):
     def active_on(self, day):
         """Suspensions in effect on `day` (a date or a query expression): the rule of `Suspension.is_active_on`."""
         return self.filter(starts_on__lte=day).exclude(lifted_on__lte=day).exclude(ends_on__lte=day)
+
+    def overlapping(self, start, end):
+        """Suspensions in effect on at least one day from `start` to `end` (both included): those in effect on the
+        later of `start` and their own first day, if that is by `end` (a suspension lifted on its first day never
+        was). The rule of `active_on`, not a second one."""
+        first_day_in_range = Greatest(Value(start), F("starts_on"))
+        return self.filter(starts_on__lte=end).active_on(first_day_in_range)
 
 
 @pghistory.track()

@@ -7,7 +7,8 @@ A view builds a `Table`, then:
     return render(..., {"table": table})   # {% include "dashboards/_table.html" %}
 
 Values are written as they are: None is an empty cell (a gap, never zero); a cell may carry a note (e.g. the
-suppression code of an official figure) through `Cell`.
+suppression code of an official figure) through `Cell`. Text a spreadsheet would run as a formula is written with a
+leading `'` (`spreadsheet_safe`: every export of the site, the DfE return's too, goes through it).
 """
 
 import csv
@@ -17,12 +18,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.formats import localize
 
 from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What makes a spreadsheet read a text cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """`value` as a CSV or XLSX cell: text starting like a formula (a breach description, an agency's name: free
+    text typed by someone else) gets a leading `'` so the spreadsheet shows it instead of running it. Numbers,
+    negative ones too, and dates are not text and stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass
@@ -75,22 +88,22 @@ def table_csv(table: Table) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.slug}.csv"'
     writer = csv.writer(response)
-    writer.writerow(table.columns)
+    writer.writerow([spreadsheet_safe(heading) for heading in table.columns])
     for row in table.rows:
-        writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
+        writer.writerow(["" if _plain(v) is None else spreadsheet_safe(_plain(v)) for v in row])
     return response
 
 
 def table_xlsx(table: Table) -> HttpResponse:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=(table.title or "Data")[:31].replace("/", "-"))
-    sheet.append(table.columns)
+    sheet.append([spreadsheet_safe(heading) for heading in table.columns])
     for row in table.rows:
         cells = []
         for value in row:
             value = _plain(value)
             # Money and rates as numbers a spreadsheet can sum; dates as dates.
-            cells.append(float(value) if isinstance(value, Decimal) else value)
+            cells.append(float(value) if isinstance(value, Decimal) else spreadsheet_safe(value))
         sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -100,13 +113,16 @@ def table_xlsx(table: Table) -> HttpResponse:
 
 
 def table_export(request, *tables: Table, param="export"):
-    """The CSV/XLSX download when the request asks for one (`?export=csv`, `?table=<slug>` picks among several)."""
+    """The CSV/XLSX download when the request asks for one (`?export=csv`, `?table=<slug>` picks among several; a
+    slug the page has no table for is a 404, not another table's data under the name asked for)."""
     wanted = request.GET.get(param)
     if wanted not in ("csv", "xlsx"):
         return None
     chosen = tables[0]
-    if request.GET.get("table"):
-        chosen = next((t for t in tables if t.slug == request.GET["table"]), chosen)
+    if slug := request.GET.get("table"):
+        chosen = next((t for t in tables if t.slug == slug), None)
+        if chosen is None:
+            raise Http404(f"This page has no table “{slug}” to download.")
     return table_csv(chosen) if wanted == "csv" else table_xlsx(chosen)
 
 

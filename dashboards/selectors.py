@@ -268,7 +268,8 @@ UNRESOLVED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW, Breach.Status.CORR
 
 def breaches_by_agency(*, user, authority=None) -> dict[int, dict]:
     """Per agency: cases by rule and by status, serious ones, total excess £ and how long closed cases took (from
-    detection to resolution or dismissal). The cases `user` may see, at `authority` if one is given."""
+    detection to resolution or dismissal). The cases `user` may see, at `authority` if one is given. A dismissed case
+    was not a breach after all: counted among the cases (and by status), its excess is not in the total."""
     cases = visible_to(Breach.objects.all(), user)
     if authority is not None:
         cases = cases.filter(authority=authority)
@@ -280,7 +281,7 @@ def breaches_by_agency(*, user, authority=None) -> dict[int, dict]:
             cases=Count("id"),
             unresolved=Count("id", filter=Q(status__in=UNRESOLVED)),
             serious=Count("id", filter=Q(severity=Breach.Severity.SERIOUS)),
-            excess=Sum("excess_amount"),
+            excess=Sum("excess_amount", filter=~Q(status=Breach.Status.DISMISSED)),
             closed=Count("id", filter=closed),
             median_to_close=Median(time_to_close, filter=closed),
             mean_to_close=Avg(time_to_close, filter=closed, output_field=DurationField()),

@@ -1,7 +1,7 @@
 """`GET /api/v1/dfe-returns/?authority=E08000029&quarter=2025-Q1`: a council's DfE quarterly return as JSON, or as
-CSV (`?format=csv`, one section: `&section=`) or an XLSX workbook (`?format=xlsx`)."""
+CSV (`?format=csv`: the whole return, a leading `section` column naming each row's section; `&section=` for one) or
+an XLSX workbook (`?format=xlsx`)."""
 
-from django.db.models import Q
 from django.http import Http404
 
 from drf_spectacular.types import OpenApiTypes
@@ -12,9 +12,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dfe.exports import return_xlsx, section_csv
-from dfe.returns import SECTIONS, BadQuarter, Quarter, authorities_for, dfe_return
-from workforce.models import Authority
+from dfe.exports import return_csv, return_xlsx, section_csv
+from dfe.returns import SECTIONS, BadQuarter, Quarter, UnknownAuthority, authority_by_code, dfe_return
 
 MONEY = dict(max_digits=14, decimal_places=2)
 RATE = dict(max_digits=7, decimal_places=2)
@@ -46,7 +45,9 @@ class DfeReturnQuerySerializer(serializers.Serializer):
     )
     format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
     section = serializers.ChoiceField(
-        choices=list(SECTIONS), required=False, default="placements", help_text="With format=csv: which section"
+        choices=list(SECTIONS),
+        required=False,
+        help_text="With format=csv: one section only (default: the whole return, a leading `section` column)",
     )
 
     def validate_quarter(self, value):
@@ -164,8 +165,13 @@ class DfeReturnView(APIView):
             "flag, agency), breach cases (detected in the quarter or with offending work in it), sign-offs (cap "
             "exceptions valid in the quarter), agencies whose behaviour affected compliance, and the monthly total "
             "cost (charge × hours of current timesheet lines). A council reads its own authority's (another "
-            "authority: 404); the coordinator and analysts any; agencies 403. `format=csv` gives one section as CSV "
-            "(`section`, default the placements); `format=xlsx` the whole return as a workbook, a sheet per section."
+            "authority: 404); the coordinator and analysts any; agencies 403. `format=csv` gives the whole return "
+            "as one CSV: a row per row of every section, its first column `section` naming the section, then every "
+            "section's headings (empty where a column is not the row's section's); `section` gives one section's "
+            "CSV instead. `format=xlsx` gives the whole return as a workbook, a cover sheet and a sheet per section. "
+            "Text starting =, +, -, @, tab or carriage return is written with a leading ' in both files, so a "
+            "spreadsheet shows it rather than running it as a formula. Quarters from 2015-Q1 (the Agency Protocol's "
+            "first) to the current one."
         ),
         parameters=[DfeReturnQuerySerializer],
         responses={
@@ -184,7 +190,7 @@ class DfeReturnView(APIView):
         authority = self._authority(request.user, data.get("authority"))
         ret = dfe_return(authority=authority, quarter=data.get("quarter") or Quarter.last_complete())
         if data["format"] == "csv":
-            return section_csv(ret, data["section"])
+            return section_csv(ret, data["section"]) if data.get("section") else return_csv(ret)
         if data["format"] == "xlsx":
             return return_xlsx(ret)
         return Response(DfeReturnSerializer(ret).data)
@@ -194,11 +200,10 @@ class DfeReturnView(APIView):
             if user.is_council:
                 return user.authority
             raise serializers.ValidationError({"authority": ["Name the authority: its ONS code, e.g. E08000029."]})
-        code = code.strip().upper()
-        known = Authority.objects.filter(Q(code=code) | Q(la_code=code))
-        if not known.exists():
-            raise serializers.ValidationError({"authority": [f"Unknown authority “{code}”."]})
-        authority = authorities_for(user).filter(Q(code=code) | Q(la_code=code)).first()
+        try:
+            authority = authority_by_code(code, user=user)
+        except UnknownAuthority as error:
+            raise serializers.ValidationError({"authority": [str(error)]}) from error
         if authority is None:
             raise Http404("No such authority among those whose return you may read.")
         return authority

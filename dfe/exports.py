@@ -1,5 +1,6 @@
-"""The DfE return as files a council officer opens in a spreadsheet: one CSV per section (the placements by
-default), or one XLSX workbook with a cover sheet and a sheet per section."""
+"""The DfE return as files a council officer opens in a spreadsheet: one CSV of the whole return (a leading
+`section` column says which section each row is in) or of one section, or one XLSX workbook with a cover sheet and a
+sheet per section. Free text goes through `spreadsheet_safe`, as in every export of the site."""
 
 import io
 from decimal import Decimal
@@ -9,36 +10,42 @@ from django.utils import timezone
 
 from openpyxl import Workbook
 
-from dashboards.exports import XLSX, Table, table_csv
+from dashboards.exports import XLSX, Table, spreadsheet_safe, table_csv
 from dfe.returns import SECTIONS, DfeReturn
-
-
-def _cell(value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
 
 
 def _stem(ret: DfeReturn) -> str:
     return f"dfe-return-{ret.authority.code}-{ret.quarter}"
 
 
+def return_csv(ret: DfeReturn) -> HttpResponse:
+    """Every section in one CSV: a row per row of each section, in the order of the return, its first column the
+    section (`placements`, `breaches`, …, as `?section=` names them) and then every section's headings (a heading
+    two sections share, such as Agency, is one column); a column not in the row's section is empty."""
+    sections = [(key, *ret.section(key)[1:]) for key in SECTIONS]
+    headings = []
+    for _, section_headings, _ in sections:
+        headings += [heading for heading in section_headings if heading not in headings]
+    rows = []
+    for key, section_headings, section_rows in sections:
+        for row in section_rows:
+            values = dict(zip(section_headings, row, strict=True))
+            rows.append([key, *(values.get(heading) for heading in headings)])
+    return table_csv(
+        Table(title="DfE quarterly return", columns=["section", *headings], rows=rows, filename=_stem(ret))
+    )
+
+
 def section_csv(ret: DfeReturn, key: str) -> HttpResponse:
     title, headings, rows = ret.section(key)
-    table = Table(
-        title=title,
-        columns=headings,
-        rows=[[_cell(value) for value in row] for row in rows],
-        filename=f"{_stem(ret)}-{key}",
-    )
-    return table_csv(table)
+    return table_csv(Table(title=title, columns=headings, rows=rows, filename=f"{_stem(ret)}-{key}"))
 
 
 def return_xlsx(ret: DfeReturn) -> HttpResponse:
     book = Workbook(write_only=True)
     cover = book.create_sheet("Return")
     cover.append(["DfE quarterly return on agency social workers"])
-    cover.append(["Authority", ret.authority.name])
+    cover.append(["Authority", spreadsheet_safe(ret.authority.name)])
     cover.append(["ONS code", ret.authority.code])
     cover.append(["DfE LA code", ret.authority.la_code])
     cover.append(["Quarter", str(ret.quarter)])
@@ -50,8 +57,8 @@ def return_xlsx(ret: DfeReturn) -> HttpResponse:
         sheet = book.create_sheet(title[:31])
         sheet.append(headings)
         for row in rows:
-            # Money as numbers a spreadsheet can sum; dates as dates.
-            sheet.append([float(v) if isinstance(v, Decimal) else _cell(v) for v in row])
+            # Money as numbers a spreadsheet can sum; dates as dates; text never as a formula.
+            sheet.append([float(v) if isinstance(v, Decimal) else spreadsheet_safe(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

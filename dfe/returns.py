@@ -8,13 +8,13 @@ What each section holds, and the choices behind it:
   registration number, the project-team flag and the agency.
 - **breaches**: the breach cases at the authority that belong to the quarter: detected in it, or with offending
   work (a current timesheet line) dated in it. With the excess £ of the offending work in the quarter beside the
-  case's total.
+  case's total. A dismissed case was not a breach after all: it is left out (and so out of the agencies).
 - **sign_offs**: the cap exceptions on the authority's placements whose validity overlaps the quarter, with the
   director of children's services' and the chief executive's signatures: the work they cover was above the cap and
   is reported, not treated as a breach (SPEC §4).
 - **agencies**: the agencies whose behaviour affected compliance at the authority in the quarter: those with a
-  breach case there in the quarter (as above), and those suspended or removed at any time in the quarter while
-  they had a placement there active in it.
+  breach case there in the quarter (as above), and those suspended at any time in the quarter
+  (`Suspension.objects.overlapping`) while they had a placement there active in it.
 - **monthly_costs**: for each month of the quarter, the hours and the total cost (charge rate × hours; pay too)
   of the current timesheet lines (a resubmitted week's replaced lines are history and don't count) of the
   authority's placements.
@@ -39,6 +39,10 @@ CENT = Decimal("0.01")
 
 
 class BadQuarter(ValueError):
+    pass
+
+
+class UnknownAuthority(LookupError):
     pass
 
 
@@ -69,6 +73,11 @@ class Quarter:
     def returnable(cls, text: str, *, today: date | None = None) -> "Quarter":
         """A quarter a return can be made for: well formed and begun (the current quarter gives a partial return)."""
         quarter = cls.parse(text)
+        if quarter < FIRST_QUARTER:
+            raise BadQuarter(
+                f"{quarter} is before the Agency Protocol began: choose a quarter from {FIRST_QUARTER} "
+                f"(January to March {FIRST_QUARTER.year}) on."
+            )
         if quarter > cls.containing(today or timezone.localdate()):
             raise BadQuarter(f"{quarter} has not begun yet: choose a quarter up to the current one.")
         return quarter
@@ -90,7 +99,10 @@ class Quarter:
         return [date(self.year, 3 * self.number - 2 + offset, 1) for offset in range(3)]
 
     def __str__(self):
-        return f"{self.year}-Q{self.number}"
+        return f"{self.year:04d}-Q{self.number}"
+
+
+FIRST_QUARTER = Quarter(2015, 1)  # the Agency Protocol began in January 2015: no return before it
 
 
 # Each section's columns: (key in the JSON and the rows, heading in the CSV and XLSX).
@@ -213,10 +225,17 @@ class DfeReturn:
         return sum((month["total_cost"] for month in self.monthly_costs), Decimal("0.00"))
 
     def section(self, key) -> tuple[str, list[str], list[list]]:
-        """A section as (title, headings, rows of values in column order) for the CSV and XLSX."""
+        """A section as (title, headings, rows of values in column order) for the page, the CSV and the XLSX: a
+        flag as "yes" or "no" (the JSON keeps true and false)."""
         title, columns = SECTIONS[key]
         rows = getattr(self, key)
-        return title, [heading for _, heading in columns], [[row[name] for name, _ in columns] for row in rows]
+        return title, [heading for _, heading in columns], [[_shown(row[name]) for name, _ in columns] for row in rows]
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 def authorities_for(user):
@@ -228,20 +247,29 @@ def authorities_for(user):
     return Authority.objects.none()
 
 
-def active_in(quarter: Quarter) -> Q:
-    """Placements running on at least one day of the quarter."""
-    return Q(start_date__lte=quarter.last_day) & (Q(end_date__isnull=True) | Q(end_date__gte=quarter.first_day))
+def authority_by_code(code: str, *, user) -> Authority | None:
+    """The authority whose return `user` asks for, by ONS code (E08000029) or DfE LA code (334): None when it is
+    one whose return `user` may not read; `UnknownAuthority` when no authority has that code."""
+    code = code.strip().upper()
+    named = Q(code=code) | Q(la_code=code)
+    authority = authorities_for(user).filter(named).first()
+    if authority is None and not Authority.objects.filter(named).exists():
+        raise UnknownAuthority(f"Unknown authority “{code}”.")
+    return authority
 
 
 def breaches_in(*, authority: Authority, quarter: Quarter):
-    """The authority's breach cases of the quarter: detected in it, or with offending work dated in it."""
+    """The authority's breach cases of the quarter: detected in it, or with offending work dated in it. Not the
+    dismissed ones: a case dismissed was not a breach."""
     lines_in_quarter = BreachLine.objects.filter(
         breach=OuterRef("pk"),
         line__date__range=(quarter.first_day, quarter.last_day),
         line__superseded_at__isnull=True,
     )
-    return Breach.objects.filter(authority=authority).filter(
-        Q(detected_at__date__range=(quarter.first_day, quarter.last_day)) | Exists(lines_in_quarter)
+    return (
+        Breach.objects.filter(authority=authority)
+        .exclude(status=Breach.Status.DISMISSED)
+        .filter(Q(detected_at__date__range=(quarter.first_day, quarter.last_day)) | Exists(lines_in_quarter))
     )
 
 
@@ -250,7 +278,7 @@ def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
     first, last = quarter.first_day, quarter.last_day
     rows = (
         Placement.objects.filter(authority=authority)
-        .filter(active_in(quarter))
+        .active_between(first, last)
         .order_by("start_date", "id")
         .values_list(*PLACEMENT_FIELDS.values())
     )
@@ -322,13 +350,9 @@ def _agencies(*, authority, quarter, breaches) -> list[dict]:
     """Agencies with a breach case of the quarter at the authority, or suspended (or removed) in the quarter while
     supplying it. Two queries: the suspensions, then the agencies."""
     first, last = quarter.first_day, quarter.last_day
-    supplying = Placement.objects.filter(authority=authority).filter(active_in(quarter)).values("agency_id")
-    # In effect on some day of the quarter: started by its end, not ended or lifted by its start (both exclusive).
+    supplying = Placement.objects.filter(authority=authority).active_between(first, last).values("agency_id")
     suspensions = list(
-        Suspension.objects.filter(agency_id__in=supplying, starts_on__lte=last)
-        .exclude(ends_on__lte=first)
-        .exclude(lifted_on__lte=first)
-        .order_by("starts_on", "id")
+        Suspension.objects.overlapping(first, last).filter(agency_id__in=supplying).order_by("starts_on", "id")
     )
     by_agency = {}
     for breach in breaches:

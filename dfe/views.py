@@ -1,5 +1,5 @@
 """The DfE quarterly return page: a council's own return (the coordinator and analysts: any authority's), with its
-sections on the page and as CSV (one file per section) and XLSX (one workbook) downloads."""
+sections on the page and as CSV (the whole return in one file, or one section) and XLSX (one workbook) downloads."""
 
 from datetime import date
 
@@ -8,15 +8,22 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.decorators import role_required
-from dfe.exports import return_xlsx, section_csv
-from dfe.returns import SECTIONS, BadQuarter, Quarter, authorities_for, dfe_return
+from dfe.exports import return_csv, return_xlsx, section_csv
+from dfe.returns import (
+    FIRST_QUARTER,
+    SECTIONS,
+    BadQuarter,
+    Quarter,
+    UnknownAuthority,
+    authorities_for,
+    authority_by_code,
+    dfe_return,
+)
 
 council_or_regional_required = role_required(
     lambda user: user.is_council or user.is_regional,
     denial="The DfE quarterly return is a council's: councils, the coordinator and analysts can see it.",
 )
-
-FIRST_QUARTER = Quarter(2015, 1)  # the Agency Protocol began in January 2015
 
 
 def quarter_choices(today: date) -> list[Quarter]:
@@ -31,10 +38,9 @@ def quarter_choices(today: date) -> list[Quarter]:
 @council_or_regional_required
 def return_page(request):
     today = timezone.localdate()
-    authorities = authorities_for(request.user)
     code = request.GET.get("authority") or (request.user.authority.code if request.user.is_council else "")
     context = {
-        "authorities": authorities,
+        "authorities": authorities_for(request.user),
         "quarters": quarter_choices(today),
         "sections": SECTIONS,
         "chosen_code": code,
@@ -46,27 +52,27 @@ def return_page(request):
     context["quarter"] = quarter
     if not code:
         return render(request, "dfe/return.html", context)
-    authority = authorities.filter(code=code).first()
+    try:
+        authority = authority_by_code(code, user=request.user)
+    except UnknownAuthority:
+        authority = None
     if authority is None:
         # Another council's return, or no such authority: nothing to show.
         raise Http404("No such authority among those whose return you may read.")
+    context["chosen_code"] = authority.code  # the list's value, when asked by DfE LA code
     ret = dfe_return(authority=authority, quarter=quarter)
     export = request.GET.get("export")
     if export == "xlsx":
         return return_xlsx(ret)
     if export == "csv":
-        section = request.GET.get("section", "placements")
-        return section_csv(ret, section if section in SECTIONS else "placements")
+        section = request.GET.get("section")
+        if not section:
+            return return_csv(ret)
+        if section not in SECTIONS:
+            raise Http404(f"The return has no section “{section}”.")
+        return section_csv(ret, section)
     tables = []
     for key in SECTIONS:
         title, headings, rows = ret.section(key)
-        tables.append(
-            {"key": key, "title": title, "headings": headings, "rows": [[_shown(v) for v in r] for r in rows]}
-        )
+        tables.append({"key": key, "title": title, "headings": headings, "rows": rows})
     return render(request, "dfe/return.html", {**context, "ret": ret, "authority": authority, "tables": tables})
-
-
-def _shown(value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value

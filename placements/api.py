@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch
 
 import django_filters
 from drf_spectacular.utils import extend_schema
@@ -148,7 +148,7 @@ class PlacementFilterSet(FilterSet):
         fields = ["engagement_type", "project_team"]
 
     def filter_active_on(self, queryset, name, value):
-        return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=value), start_date__lte=value)
+        return queryset.active_between(value, value)
 
 
 class PlacementViewSet(mixins.UpdateModelMixin, ScopedCreateViewSet):

@@ -71,6 +71,13 @@ class PermanentLeaver(models.Model):
         return self.reason in self.EXEMPT_REASONS
 
 
+class PlacementQuerySet(models.QuerySet):
+    def active_between(self, start, end):
+        """Placements running on at least one day from `start` to `end` (both included; `start == end` for one day):
+        started by `end` and not ended before `start`. The rule of `Placement.covers`, as a query."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=start), start_date__lte=end)
+
+
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="placements_are_never_deleted", operation=pgtrigger.Delete))
 class Placement(models.Model):
@@ -89,6 +96,8 @@ class Placement(models.Model):
     project_team = models.BooleanField("part of a project team", default=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlacementQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -38,7 +38,7 @@ PINNED = {
     "workforce-returns/": (5, "count, page joined to authority"),
     # Not lists, but their answers grow with the rows too.
     f"stats/workforce/?source=returns&authority={S_CODE}": (5, "the authority, its returns by period end"),
-    f"dfe-returns/?authority={S_CODE}&quarter=2025-Q2": (10, "the authority, the return's sections"),
+    f"dfe-returns/?authority={S_CODE}&quarter=2025-Q2": (9, "the authority among the caller's, the return's sections"),
 }
 PERSONAS = ("coordinator", "solihull", "alpha")
 

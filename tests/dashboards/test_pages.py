@@ -150,8 +150,9 @@ def test_the_league_table_counts_each_agencys_cases_lines_and_time_to_close(clie
     client.force_login(coordinator)
     rows = {row["Agency"]: row for row in league(client)}
     a, b = rows["Alpha Locums Ltd"], rows["Beta Social Care Staffing Ltd"]
-    # A: 15 h × (£26 − £25) pay and 15 h × (£35 − £33) charge; B: 40 h × £5 and 40 h × £7.
-    assert (a["Cases"], a["Not yet closed"], a["Total excess £"], a["Timesheet lines"]) == ("2", "0", "45.00", "7")
+    # A: 15 h × (£26 − £25) pay (its 15 h × (£35 − £33) charge case was dismissed: not in the total, still a case);
+    # B: 40 h × £5 and 40 h × £7.
+    assert (a["Cases"], a["Not yet closed"], a["Total excess £"], a["Timesheet lines"]) == ("2", "0", "15.00", "7")
     assert (a["Median days to close"], a["Mean days to close"], a["Closed cases"]) == ("3.5", "3.5", "2")
     assert (b["Cases"], b["Not yet closed"], b["Total excess £"], b["Timesheet lines"]) == ("2", "2", "480.00", "10")
     assert (b["Cases per 1,000 lines"], b["Median days to close"], b["Standing"]) == ("200.00", "", "Approved")
@@ -185,7 +186,7 @@ def test_a_council_sees_the_cases_at_its_authority_only(client, council_user, au
         "0",
         "5",
     )
-    assert rows["Alpha Locums Ltd"]["Total excess £"] == "45.00"
+    assert rows["Alpha Locums Ltd"]["Total excess £"] == "15.00"  # its dismissed case's £30 left out
     body = client.get("/dashboards/compliance/", {"authority": "E08000026"}).content.decode()
     assert "480" not in body
 
@@ -197,6 +198,25 @@ def test_the_coordinator_narrows_the_league_to_an_authority(client, coordinator,
         "0",
         "480.00",
     )
+
+
+def test_a_table_the_page_does_not_have_is_a_404(client, coordinator, audited):
+    client.force_login(coordinator)
+    for export in ("csv", "xlsx"):
+        response = client.get("/dashboards/compliance/", {"export": export, "table": "cases-by-nothing"})
+        assert response.status_code == 404
+    assert client.get("/dashboards/compliance/", {"export": "csv"})["Content-Disposition"] == (
+        'attachment; filename="compliance-by-agency.csv"'
+    )
+
+
+def test_an_agency_name_a_spreadsheet_would_run_is_exported_as_text(client, coordinator, audited):
+    AgencyFactory(name="=cmd|' /C calc'!A0")
+    client.force_login(coordinator)
+    assert "'=cmd|' /C calc'!A0" in [row["Agency"] for row in league(client)]
+    response = client.get("/dashboards/compliance/", {"export": "xlsx", "table": "compliance-by-agency"})
+    names = [row[0] for row in load_workbook(io.BytesIO(response.content)).active.values]
+    assert "'=cmd|' /C calc'!A0" in names
 
 
 def test_the_compliance_tables_export_as_xlsx(client, analyst, audited):

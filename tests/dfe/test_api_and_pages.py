@@ -6,7 +6,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from agencies.models import Agency
+from compliance.models import Breach
 from dfe.returns import Quarter
+from placements.models import CapException
 from tests.api.test_reference_api import token_client
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +73,12 @@ def test_the_coordinator_and_analysts_read_any_councils_return(persona, request,
 
 @pytest.mark.parametrize(
     ("quarter", "message"),
-    [("2025-Q5", "is not a quarter: give it as YYYY-QN, e.g. 2025-Q1"), ("2999-Q1", "has not begun yet")],
+    [
+        ("2025-Q5", "is not a quarter: give it as YYYY-QN, e.g. 2025-Q1"),
+        ("2999-Q1", "has not begun yet"),
+        ("0000-Q1", "0000-Q1 is before the Agency Protocol began: choose a quarter from 2015-Q1"),
+        ("2014-Q4", "2014-Q4 is before the Agency Protocol began"),
+    ],
 )
 def test_a_bad_quarter_is_a_400_saying_why(council_user, quarter, message):
     response = token_client(council_user).get(URL, {"quarter": quarter})
@@ -84,15 +92,32 @@ def test_an_unknown_authority_is_a_400(coordinator):
     assert response.json() == {"authority": ["Unknown authority “E99999999”."]}
 
 
-def test_format_csv_gives_the_placements_and_section_picks_another(council_user, quarter_data):
+def test_format_csv_gives_the_whole_return_and_section_picks_one(council_user, quarter_data):
     client = token_client(council_user)
     response = client.get(URL, {"quarter": "2025-Q1", "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [row["Worker registration number (SWE)"] for row in rows] == ["SW5003", "SW5007", "SW5001", "SW5002"]
-    assert (rows[2]["Role type"], rows[2]["Hourly pay (£)"], rows[2]["Project team"]) == ("SW", "26.00", "yes")
-    assert (rows[2]["Start date"], rows[2]["End date"], rows[3]["End date"]) == ("2024-11-01", "2025-02-15", "")
+    assert list(rows[0])[:3] == ["section", "Placement", "Worker registration number (SWE)"]
+    # 4 placements, 2 breach cases, 2 sign-offs, 3 agencies, 3 months: in the return's order.
+    assert [row["section"] for row in rows] == ["placements"] * 4 + ["breaches"] * 2 + ["sign_offs"] * 2 + [
+        "agencies"
+    ] * 3 + ["monthly_costs"] * 3
+    placements = [row for row in rows if row["section"] == "placements"]
+    assert [row["Worker registration number (SWE)"] for row in placements] == ["SW5003", "SW5007", "SW5001", "SW5002"]
+    third = placements[2]
+    assert (third["Role type"], third["Hourly pay (£)"], third["Project team"]) == ("SW", "26.00", "yes")
+    assert (third["Start date"], third["End date"], placements[3]["End date"]) == ("2024-11-01", "2025-02-15", "")
+    assert third["Total cost (£)"] == ""  # a monthly-cost column: empty on a placement's row
+    breach = next(row for row in rows if row["section"] == "breaches")
+    assert (breach["Agency"], breach["Excess in the quarter (£)"], breach["Cap (£/h)"]) == (
+        "Alpha Locums Ltd",
+        "3.75",
+        "25.50",
+    )
+    months = [row["Total cost (£)"] for row in rows if row["section"] == "monthly_costs"]
+    assert months == ["262.50", "245.00", "320.00"]
     response = client.get(URL, {"quarter": "2025-Q1", "format": "csv", "section": "monthly_costs"})
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
@@ -101,6 +126,34 @@ def test_format_csv_gives_the_placements_and_section_picks_another(council_user,
         ["2025-02", "1", "7.00", "182.00", "245.00"],
         ["2025-03", "1", "8.00", "224.00", "320.00"],
     ]
+
+
+def test_an_unknown_section_is_a_400(council_user):
+    response = token_client(council_user).get(URL, {"quarter": "2025-Q1", "format": "csv", "section": "everything"})
+    assert response.status_code == 400
+    assert "section" in response.json()
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_with_a_quote(council_user, quarter_data):
+    breach = quarter_data["breaches"]["detected_in_q"]
+    Breach.objects.filter(pk=breach.pk).update(description='=HYPERLINK("http://evil.example","Click")')
+    exception = quarter_data["exceptions"]["overlapping"]
+    CapException.objects.filter(pk=exception.pk).update(reason="+44 7700 900123 agreed it")
+    Agency.objects.filter(name="Gamma Interim Ltd").update(name="@Gamma Interim Ltd")
+    client = token_client(council_user)
+    rows = list(csv.DictReader(io.StringIO(client.get(URL, {"quarter": "2025-Q1", "format": "csv"}).content.decode())))
+    assert [row["Description"] for row in rows if row["section"] == "breaches"] == [
+        "",
+        '\'=HYPERLINK("http://evil.example","Click")',
+    ]
+    assert [row["Reason"] for row in rows if row["section"] == "sign_offs"][0] == "'+44 7700 900123 agreed it"
+    assert "'@Gamma Interim Ltd" in [row["Agency"] for row in rows if row["section"] == "agencies"]
+    book = load_workbook(io.BytesIO(client.get(URL, {"quarter": "2025-Q1", "format": "xlsx"}).content))
+    breaches = list(book["Breaches"].iter_rows(values_only=True))
+    assert breaches[2][13] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert list(book["Sign-offs"].iter_rows(values_only=True))[1][8] == "'+44 7700 900123 agreed it"
+    # Money stays a number.
+    assert breaches[1][11] == 3.75
 
 
 def test_format_xlsx_is_one_workbook_with_a_sheet_per_section(council_user, quarter_data):
@@ -141,14 +194,32 @@ def test_the_page_shows_every_section_and_its_downloads(client, council_user, qu
     assert "SW5006" not in page  # Coventry's
 
 
-def test_the_page_downloads_a_section_as_csv_and_the_whole_return_as_xlsx(client, council_user, quarter_data):
+def test_the_page_downloads_a_section_or_the_whole_return_as_csv_and_as_xlsx(client, council_user, quarter_data):
     client.force_login(council_user)
+    response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["section"] for row in rows].count("breaches") == 2 and len(rows) == 14
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv", "section": "breaches"})
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1-breaches.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["Rule"] for row in rows] == ["pay_rate_above_cap", "manual"]
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "xlsx"})
     assert len(load_workbook(io.BytesIO(response.content)).sheetnames) == 6
+
+
+def test_the_page_has_no_section_it_does_not_list(client, council_user):
+    client.force_login(council_user)
+    response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv", "section": "everything"})
+    assert response.status_code == 404
+
+
+def test_the_page_finds_the_authority_by_its_dfe_code_too(client, coordinator, quarter_data):
+    client.force_login(coordinator)
+    page = client.get("/dfe-returns/", {"authority": "334", "quarter": "2025-Q1"}).content.decode()
+    assert "DfE quarterly return: Solihull, 2025-Q1" in page and "SW5001" in page
+    assert '<option value="E08000029" selected>' in page
+    assert client.get("/dfe-returns/", {"authority": "999", "quarter": "2025-Q1"}).status_code == 404
 
 
 def test_a_council_asking_for_another_councils_page_gets_404(client, council_user):
@@ -174,3 +245,11 @@ def test_a_bad_quarter_on_the_page_is_a_400_saying_why(client, council_user):
     response = client.get("/dfe-returns/", {"quarter": "2025-Q9"})
     assert response.status_code == 400
     assert "is not a quarter" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["council_user", "coordinator"])
+def test_a_quarter_before_the_protocol_on_the_page_is_a_400_saying_why(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get("/dfe-returns/", {"quarter": "0000-Q1"})
+    assert response.status_code == 400
+    assert "0000-Q1 is before the Agency Protocol began" in response.content.decode()

@@ -1,10 +1,12 @@
 """The DfE quarterly return (SPEC §5): every field it lists, and what belongs to a quarter."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
+from agencies.models import Suspension
+from compliance.models import Breach
 from dfe.returns import BadQuarter, Quarter, dfe_return
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,13 @@ def test_a_quarter_not_yet_begun_is_refused_and_the_current_one_allowed():
     assert Quarter.returnable("2025-Q2", today=date(2025, 5, 1)) == Quarter(2025, 2)
     with pytest.raises(BadQuarter, match="has not begun"):
         Quarter.returnable("2025-Q3", today=date(2025, 5, 1))
+
+
+@pytest.mark.parametrize("text", ["0000-Q1", "2014-Q4"])
+def test_a_quarter_before_the_agency_protocol_is_refused(text):
+    with pytest.raises(BadQuarter, match=f"{text} is before the Agency Protocol began: choose a quarter from 2015-Q1"):
+        Quarter.returnable(text, today=date(2025, 5, 1))
+    assert Quarter.returnable("2015-Q1", today=date(2025, 5, 1)) == Quarter(2015, 1)
 
 
 def test_the_return_holds_every_field_spec_5_lists(quarter_data, solihull):
@@ -108,6 +117,72 @@ def test_agencies_with_breaches_there_or_suspended_while_supplying_it(quarter_da
     assert agencies["Alpha Locums Ltd"]["why"] == "breaches at the authority"
     assert agencies["Gamma Interim Ltd"]["why"] == "suspended"
     assert agencies["Gamma Interim Ltd"]["suspensions"].startswith("Ongoing from 01/02/2025 (ongoing)")
+
+
+def test_a_dismissed_case_is_not_a_breach_and_does_not_list_its_agency(quarter_data, solihull):
+    cases = quarter_data["breaches"]
+    # Beta's only case at Solihull in the quarter, dismissed: it was not a breach after all.
+    Breach.objects.filter(pk=cases["detected_in_q"].pk).update(
+        status=Breach.Status.DISMISSED, dismissed_reason="Reported in error"
+    )
+    ret = dfe_return(authority=solihull, quarter=Q1)
+    assert [row["breach"] for row in ret.breaches] == [cases["offending_work_in_q"].pk]
+    assert [row["agency"] for row in ret.agencies] == ["Alpha Locums Ltd", "Gamma Interim Ltd"]
+
+
+def test_a_suspension_lifted_on_the_day_it_began_never_affected_the_quarter(quarter_data, solihull, coordinator):
+    epsilon = quarter_data["placements"]["epsilons"].agency
+
+    def suspend(starts_on, lifted_on):
+        return Suspension.objects.create(
+            agency=epsilon,
+            kind="ongoing",
+            starts_on=starts_on,
+            lifted_on=lifted_on,
+            reason="Imposed in error",
+            imposed_by=coordinator,
+        )
+
+    suspend(date(2025, 2, 10), date(2025, 2, 10))
+    suspend(date(2024, 12, 31), date(2025, 1, 1))  # lifted on the quarter's first day: in effect on 31/12 only
+    assert "Epsilon Locums Ltd" not in [row["agency"] for row in dfe_return(authority=solihull, quarter=Q1).agencies]
+    suspend(date(2025, 3, 31), date(2025, 4, 1))  # in effect on the quarter's last day
+    agencies = {row["agency"]: row for row in dfe_return(authority=solihull, quarter=Q1).agencies}
+    assert agencies["Epsilon Locums Ltd"]["suspensions"] == "Ongoing from 31/03/2025 until 01/04/2025: Imposed in error"
+
+
+def test_suspensions_overlapping_a_range_are_those_active_on_one_of_its_days(agency_a, coordinator):
+    def suspend(starts_on, *, ends_on=None, lifted_on=None):
+        return Suspension.objects.create(
+            agency=agency_a,
+            kind="temporary" if ends_on else "ongoing",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            lifted_on=lifted_on,
+            reason="Offered rates above the cap",
+            imposed_by=coordinator,
+        )
+
+    first, last = date(2025, 1, 1), date(2025, 3, 31)
+    cases = {
+        "ends on the first day": suspend(date(2024, 12, 1), ends_on=first),
+        "ends the day after the first": suspend(date(2024, 12, 1), ends_on=date(2025, 1, 2)),
+        "lifted on its start day": suspend(date(2025, 2, 10), lifted_on=date(2025, 2, 10)),
+        "lifted the day after it began": suspend(date(2025, 2, 10), lifted_on=date(2025, 2, 11)),
+        "starts on the last day": suspend(last),
+        "starts the day after": suspend(date(2025, 4, 1)),
+        "ongoing from before": suspend(date(2024, 6, 1)),
+    }
+    found = set(Suspension.objects.overlapping(first, last).values_list("pk", flat=True))
+    assert {name for name, s in cases.items() if s.pk in found} == {
+        "ends the day after the first",
+        "lifted the day after it began",
+        "starts on the last day",
+        "ongoing from before",
+    }
+    # The same rule as is_active_on, day by day.
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    assert found == {s.pk for s in cases.values() if any(s.is_active_on(day) for day in days)}
 
 
 def test_the_monthly_cost_is_charge_times_hours_of_current_lines(quarter_data, solihull):
