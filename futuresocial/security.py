@@ -3,10 +3,10 @@ page that needs a looser Content-Security-Policy (the API docs), and the answer 
 
 - Sign-in throttling: after AXES_FAILURE_LIMIT failed sign-ins for one username from one address, that pair is locked
   out for AXES_COOLOFF_TIME; the sign-in page and the API token endpoint both say so (429).
-- Uploads: a request declaring a body larger than the largest accepted file (plus room for the form) is refused
-  before it is read (413, with the limit); a file streamed without a declared length stops being stored at the limit
-  and reaches the upload code as an `OversizedUpload`, which it refuses by its size. Memory and disk stay bounded
-  either way.
+- Uploads: a request declaring a body larger than the largest file any upload accepts (plus room for the form) is
+  refused before it is read (413, with the limit); a file streamed without a declared length stops being stored at
+  the limit and reaches the upload code as an `OversizedUpload`, which it refuses by its size. Memory and disk stay
+  bounded either way.
 - The database lost mid-request: a 503 that says nothing was stored, not a bare 500 (and text with a NUL: a 400).
 """
 
@@ -15,7 +15,6 @@ import logging
 import re
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -31,6 +30,9 @@ from csp.decorators import csp_update
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
+
+from futuresocial.uploads import largest_upload_bytes
+from futuresocial.uploads import too_large_message as uploads_too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -128,16 +130,13 @@ api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(ApiDocsView.as_view(url_na
 
 
 def upload_max_bytes() -> int:
-    """The largest file the app accepts (the timesheet upload is its only one)."""
-    return settings.TIMESHEET_UPLOAD_MAX_BYTES
+    """The largest file the app accepts: the larger of its two uploads' limits (timesheet lines, workforce returns).
+    Each upload then refuses a file above its own limit (futuresocial/uploads.py)."""
+    return largest_upload_bytes()
 
 
 def too_large_message(size: int) -> str:
-    limit = upload_max_bytes()
-    return (
-        f"The file is {size / 1_048_576:.1f} MB; the largest accepted is {limit / 1_048_576:.0f} MB. "
-        "Split it into several files (whole weeks in each: a week in a file replaces that week's lines)."
-    )
+    return uploads_too_large_message(size, upload_max_bytes())
 
 
 class RequestSizeLimitMiddleware:

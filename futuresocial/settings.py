@@ -3,8 +3,8 @@
 DATABASE_URL   PostgreSQL to use; unset: the embedded PostgreSQL in var/pgdata (futuresocial/embedded.py).
 REDIS_URL      Celery broker; unset: kombu's filesystem transport in var/celery (a real worker, no server).
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL (or EMAIL_BACKEND), DEFAULT_FROM_EMAIL.
-Production: HTTPS, USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES and
-TIMESHEET_UPLOAD_MAX_ROWS (the security section at the end).
+Production: HTTPS, USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES,
+TIMESHEET_UPLOAD_MAX_ROWS, WORKFORCE_UPLOAD_MAX_BYTES and WORKFORCE_UPLOAD_MAX_ROWS (the security section at the end).
 """
 
 from datetime import timedelta
@@ -312,11 +312,14 @@ if USE_X_FORWARDED_FOR:
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
-# Uploads: the timesheet file is the only one the app takes. Larger bodies are refused before they are read
-# (RequestSizeLimitMiddleware); a file streamed past the limit is not stored (UploadSizeLimitHandler); a file above
-# FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, and the upload reads it row by row.
+# Uploads: the app takes two files, an agency's timesheet lines and a council's workforce returns, each with its own
+# limits, both read row by row by futuresocial/uploads.py. Bodies larger than the larger file limit are refused before
+# they are read (RequestSizeLimitMiddleware); a file streamed past it is not stored (UploadSizeLimitHandler); a file
+# above FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file.
 TIMESHEET_UPLOAD_MAX_BYTES = env.int("TIMESHEET_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 TIMESHEET_UPLOAD_MAX_ROWS = env.int("TIMESHEET_UPLOAD_MAX_ROWS", default=100_000)
+WORKFORCE_UPLOAD_MAX_BYTES = env.int("WORKFORCE_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
+WORKFORCE_UPLOAD_MAX_ROWS = env.int("WORKFORCE_UPLOAD_MAX_ROWS", default=10_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a body that is not a file (a JSON timesheet is a few hundred bytes)
 FILE_UPLOAD_HANDLERS = [

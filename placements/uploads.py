@@ -14,24 +14,21 @@ nothing more.
 All or nothing: a file with any bad row stores nothing and every bad row is named (row numbers as a spreadsheet shows
 them, the header being row 1; up to `MAX_ERRORS_LISTED`, with a count of the rest).
 
-Streaming: the file is read row by row (csv over a text wrapper; openpyxl's read-only mode), checked in chunks of
-`CHUNK_ROWS` (one query per chunk finds the chunk's placements among those the user may see), and good rows go
-straight into a temporary table (`LineStaging`), so memory stays bounded however long the file.
+Streaming: the file is read row by row by `futuresocial.uploads.upload_rows` (shared with the workforce-return upload:
+the size and row limits, CSV or XLSX told by content), checked in chunks of `CHUNK_ROWS` (one query per chunk finds
+the chunk's placements among those the user may see), and good rows go straight into a temporary table
+(`LineStaging`), so memory stays bounded however long the file.
 """
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from futuresocial.scoping import visible_to
+from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
 from placements.models import Placement
 from placements.timesheets import (
     InvalidValue,
@@ -45,16 +42,8 @@ from placements.timesheets import (
 )
 
 COLUMNS = ("placement", "date", "hours", "pay_rate", "charge_rate")
-# The bounds (settings TIMESHEET_UPLOAD_MAX_BYTES and _MAX_ROWS): 100,000 lines is two years of a 200-worker agency's
-# days. The row limit also bounds an XLSX, whose zip can unpack to far more than its size.
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000
 CHUNK_ROWS = 5000
-
-XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
-XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 Excel format (OLE compound file)
-PDF_MAGIC = b"%PDF-"
 
 
 @dataclass(frozen=True)
@@ -72,34 +61,6 @@ class UploadResult:
     @property
     def weeks_stored(self) -> int:
         return self.timesheets_created + self.timesheets_revised
-
-
-class UploadRejected(ValidationError):
-    """An upload refused as a whole: nothing was stored.
-
-    `errors` lists up to `MAX_ERRORS_LISTED` problems in row order, each {"row": n, "column": name or None,
-    "message": ...} (row 1 is the header; `row` is None for a problem with the whole file); `more` counts the problems
-    not listed. As a ValidationError its messages are "row 501, hours: hours must be between 0 and 24 (got 25)".
-    """
-
-    def __init__(self, errors: list[dict], *, more: int = 0):
-        self.errors = errors
-        self.more = more
-        messages = [_describe(error) for error in errors]
-        if more:
-            messages.append(f"and {more} more problems")
-        super().__init__({"file": messages})
-
-
-def _describe(error: dict) -> str:
-    where = [f"row {error['row']}"] if error.get("row") else []
-    if error.get("column"):
-        where.append(error["column"])
-    return f"{', '.join(where)}: {error['message']}" if where else error["message"]
-
-
-def _whole_file(message: str) -> UploadRejected:
-    return UploadRejected([{"row": None, "column": None, "message": message}])
 
 
 class _Errors:
@@ -127,76 +88,14 @@ class _Errors:
 # --- Reading the file -------------------------------------------------------------------------------------------------
 
 
-def _max_bytes() -> int:
-    return getattr(settings, "TIMESHEET_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def _max_rows() -> int:
-    return getattr(settings, "TIMESHEET_UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS)
-
-
-def _size(file) -> int:
-    size = getattr(file, "size", None)
-    if size is None:
-        position = file.tell()
-        size = file.seek(0, io.SEEK_END)
-        file.seek(position)
-    return size
-
-
-def _sniff(file) -> str:
-    """ "xlsx" or "csv" from the file's first bytes, whatever its name says; or UploadRejected."""
-    file.seek(0)
-    head = file.read(4096)
-    file.seek(0)
-    if isinstance(head, str):
-        raise TypeError("timesheet_upload needs a file opened in binary mode")
-    if not head:
-        raise _whole_file("The file is empty.")
-    if head.startswith(XLSX_MAGIC):
-        return "xlsx"
-    if head.startswith(XLS_MAGIC):
-        raise _whole_file("This is an old Excel file (.xls): save it as an Excel workbook (.xlsx) or as CSV UTF-8.")
-    if b"\x00" in head:
-        raise _whole_file("The file is neither CSV nor XLSX: upload a CSV (UTF-8) or an Excel workbook (.xlsx).")
-    if head.startswith(PDF_MAGIC):  # a PDF whose first bytes happen to be text would otherwise read as a CSV
-        raise _whole_file("This is a PDF: upload the timesheet lines as a CSV (UTF-8) or an Excel workbook (.xlsx).")
-    return "csv"
-
-
-def _csv_rows(file) -> Iterator[tuple]:
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    try:
-        yield from reader
-    except UnicodeDecodeError:
-        # Text is decoded a block at a time: the row is where the block starts, near the bad byte.
-        raise _whole_file(
-            f"The file is not UTF-8 text (near row {reader.line_num + 1}): save it from the spreadsheet as "
-            "“CSV UTF-8”, or upload the .xlsx workbook."
-        ) from None
-    except csv.Error as error:
-        message = f"the CSV cannot be read here: {error}"
-        raise UploadRejected([{"row": reader.line_num, "column": None, "message": message}]) from None
-    finally:
-        text.detach()  # leave the caller's file open
-
-
-def _xlsx_rows(file) -> Iterator[tuple]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # read_only streams the sheet's XML; data_only gives formulas' last computed values, not "=B2*7.5".
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
-        raise _whole_file("The file is a zip archive but not an Excel workbook (.xlsx) that can be read.") from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # trust the rows, not the sheet's stated size, which some tools get wrong
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
+def upload_limits() -> UploadLimits:
+    """Settings TIMESHEET_UPLOAD_MAX_BYTES and _MAX_ROWS: 100,000 lines is two years of a 200-worker agency's days."""
+    return UploadLimits(
+        max_bytes=settings.TIMESHEET_UPLOAD_MAX_BYTES,
+        max_rows=settings.TIMESHEET_UPLOAD_MAX_ROWS,
+        too_large_advice="Split it into several files (whole weeks in each: a week in a file replaces that week's "
+        "lines).",
+    )
 
 
 def _header(cells) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -204,7 +103,7 @@ def _header(cells) -> tuple[dict[str, int], tuple[str, ...]]:
     names = [str(cell).strip().lstrip("\ufeff").lower().replace(" ", "_") if cell is not None else "" for cell in cells]
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
         separator = "semicolons" if ";" in names[0] else "tabs"
-        raise _whole_file(f"Columns must be separated by commas; this file uses {separator}.")
+        raise whole_file(f"Columns must be separated by commas; this file uses {separator}.")
     positions: dict[str, int] = {}
     for position, name in enumerate(names):
         if name in positions:
@@ -264,19 +163,7 @@ def timesheet_upload(*, file, user) -> UploadResult:
 
     Whether `user` may upload at all (an agency user; SPEC §7 `timesheets/`) is the caller's permission to check.
     """
-    limit = _max_bytes()
-    size = _size(file)
-    if size > limit:
-        raise _whole_file(
-            f"The file is {size / 1_048_576:.1f} MB; the largest accepted is {limit / 1_048_576:.0f} MB. "
-            "Split it into several files (whole weeks in each: a week in a file replaces that week's lines)."
-        )
-    kind = _sniff(file)
-    rows = _xlsx_rows(file) if kind == "xlsx" else _csv_rows(file)
-    try:
-        header = next(rows, None)
-        if header is None:
-            raise _whole_file("The file is empty.")
+    with upload_rows(file, limits=upload_limits(), contents="timesheet lines") as (header, rows):
         columns, ignored = _header(header)
         with transaction.atomic():
             with LineStaging() as staging:
@@ -298,10 +185,8 @@ def timesheet_upload(*, file, user) -> UploadResult:
                 if errors.total:
                     raise errors.rejection()
                 if staging.rows == 0:
-                    raise _whole_file("The file has a header but no rows of timesheet lines.")
+                    raise whole_file("The file has a header but no rows of timesheet lines.")
                 stored = staging.store(by=user, skip_unchanged=True)
-    finally:
-        rows.close()  # the generators close the workbook and detach the text wrapper
     return UploadResult(
         rows=staging.rows,
         weeks=stored.weeks,
@@ -313,8 +198,9 @@ def timesheet_upload(*, file, user) -> UploadResult:
     )
 
 
-def _check_and_stage(rows, *, columns: dict[str, int], width: int, user, staging: LineStaging, errors: _Errors):
-    """Check the rows after the header, chunk by chunk, and stage the good ones. Bad rows go to `errors`; good rows
+def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, staging: LineStaging, errors: _Errors):
+    """Check the rows after the header ((row number, cells), as `upload_rows` gives them), chunk by chunk, and stage the
+    good ones. Bad rows go to `errors`; good rows
     are still staged after a bad one, so duplicates among them are reported too (the transaction drops them all)."""
     placement_col, date_col, hours_col = columns["placement"], columns["date"], columns["hours"]
     pay_col, charge_col = columns["pay_rate"], columns["charge_rate"]
@@ -327,11 +213,7 @@ def _check_and_stage(rows, *, columns: dict[str, int], width: int, user, staging
         if getattr(user, "is_agency", False)
         else "is not one of the placements you may submit timesheets for"
     )
-    max_rows = _max_rows()
-    numbered = enumerate(rows, start=2)
     while chunk := list(islice(numbered, CHUNK_ROWS)):
-        if chunk[-1][0] > max_rows + 1:
-            raise _whole_file(f"The file has more than {max_rows:,} rows: split it into several files.")
         checked = []  # (row, cells, placement id or the InvalidValue)
         for row, cells in chunk:
             if len(cells) < needed:

@@ -1,8 +1,11 @@
 """The timesheet upload is bounded (TIMESHEET_UPLOAD_MAX_BYTES, TIMESHEET_UPLOAD_MAX_ROWS) on the portal page and the
-API alike, and a file of another type is refused with a message saying what it is; either way nothing is stored."""
+API alike, and a file of another type is refused with a message saying what it is; either way nothing is stored.
+(The workforce-return upload, read by the same code, has its own tests: tests/workforce/test_returns_upload.py.)"""
 
 import io
+import re
 import struct
+import zipfile
 import zlib
 from datetime import date, timedelta
 
@@ -12,6 +15,7 @@ from django.http.multipartparser import MultiPartParser
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 import pytest
+from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from futuresocial.security import OversizedUpload, UploadSizeLimitHandler
@@ -26,6 +30,7 @@ MONDAY = date(2024, 4, 1)
 def test_the_limits_chosen():
     assert settings.TIMESHEET_UPLOAD_MAX_BYTES == 10 * 1024 * 1024
     assert settings.TIMESHEET_UPLOAD_MAX_ROWS == 100_000
+    assert settings.WORKFORCE_UPLOAD_MAX_BYTES == 2 * 1024 * 1024
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE == settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
 
 
@@ -57,6 +62,40 @@ def png_bytes() -> bytes:
     )
 
 
+def xlsx_bytes(*rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def rezipped(data: bytes, change) -> bytes:
+    """The XLSX `data` with each member's bytes passed through change(name, bytes)."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return buffer.getvalue()
+
+
+def workbook_without_sheets() -> bytes:
+    def no_sheets(name, data):
+        return re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data) if name == "xl/workbook.xml" else data
+
+    return rezipped(xlsx_bytes(), no_sheets)
+
+
+def workbook_with_a_damaged_sheet() -> bytes:
+    """A workbook whose sheet's XML turns to garbage where its rows start: openpyxl opens it, fails reading them."""
+
+    def damaged(name, data):
+        return data[: data.index(b"<sheetData>") + 11] + b"<row><<<" if name.endswith("sheet1.xml") else data
+
+    return rezipped(xlsx_bytes(["placement", "date"], [1, date(2025, 3, 31)]), damaged)
+
+
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -80,6 +119,7 @@ def post_api(user, data: bytes, name: str):
 def test_a_body_larger_than_the_limit_is_refused_before_it_is_read_on_the_page(client, settings, agency_user,
                                                                                placement):  # fmt: skip
     settings.TIMESHEET_UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.WORKFORCE_UPLOAD_MAX_BYTES = 1024 * 1024  # the request's bound is the larger of the two uploads'
     client.force_login(agency_user)
     response = post_page(client, csv_of(placement, 1, pad=3 * 1024 * 1024), "big.csv")
     assert response.status_code == 413
@@ -91,6 +131,7 @@ def test_a_body_larger_than_the_limit_is_refused_before_it_is_read_on_the_page(c
 
 def test_a_body_larger_than_the_limit_is_refused_before_it_is_read_on_the_api(settings, agency_user, placement):
     settings.TIMESHEET_UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.WORKFORCE_UPLOAD_MAX_BYTES = 1024 * 1024  # the request's bound is the larger of the two uploads'
     response = post_api(agency_user, csv_of(placement, 1, pad=3 * 1024 * 1024), "big.csv")
     assert response.status_code == 413
     assert response.json()["file"][0].startswith("The file is 3.0 MB; the largest accepted is 1 MB.")
@@ -121,6 +162,7 @@ def test_a_file_just_over_the_limit_is_a_400_on_the_api(settings, agency_user, p
 def test_the_upload_handler_keeps_nothing_past_the_limit(settings, rf):
     """A body streamed without a declared length: the file's bytes past the limit are counted, not stored."""
     settings.TIMESHEET_UPLOAD_MAX_BYTES = 64 * 1024
+    settings.WORKFORCE_UPLOAD_MAX_BYTES = 64 * 1024
     body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("big.csv", b"a,b\r\n" * 100_000)})
     request = rf.generic("POST", "/timesheets/upload/", body, content_type=MULTIPART_CONTENT)
     handlers = [handler(request) for handler in (UploadSizeLimitHandler,)]
@@ -162,6 +204,8 @@ WRONG_TYPES = [
     ("timesheet.pdf", PDF, "This is a PDF: upload the timesheet lines as a CSV (UTF-8) or an Excel workbook (.xlsx)."),
     ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "This is an old Excel file (.xls)"),
     ("archive.xlsx", b"PK\x03\x04" + bytes(100), "The file is a zip archive but not an Excel workbook"),
+    ("no-sheets.xlsx", workbook_without_sheets(), "The Excel workbook has no worksheet"),
+    ("damaged-sheet.xlsx", workbook_with_a_damaged_sheet(), "The Excel workbook cannot be read to its end"),
     ("empty.csv", b"", "The submitted file is empty."),
 ]
 

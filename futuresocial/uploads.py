@@ -1,0 +1,179 @@
+"""Reading an uploaded CSV or XLSX file, for both uploads the app takes: agencies' timesheet lines
+(placements/uploads.py) and councils' workforce returns (workforce/uploads.py).
+
+`upload_rows` checks the file's size against its upload's limit, tells CSV from XLSX by the file's first bytes
+(whatever its name says; a PDF, an image, an old .xls or an empty file is refused saying what it is), and gives the
+header row and then the rows after it one at a time, numbered as a spreadsheet shows them (the header is row 1). So
+memory stays bounded however long the file, and a file with more rows than its limit is refused as soon as the row
+past the limit is read: a small XLSX that unpacks to millions of rows is never read to its end. Every problem is an
+`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows.
+
+The limits are settings (TIMESHEET_UPLOAD_* and WORKFORCE_UPLOAD_*); the request's own bound, before any of this
+runs, is the larger file of the two (futuresocial/security.py).
+"""
+
+import csv
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain, islice
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 Excel format (OLE compound file)
+PDF_MAGIC = b"%PDF-"
+
+# What openpyxl raises, while opening a workbook or reading its rows, for a file that is not a readable workbook: a
+# damaged zip (BadZipFile, zlib.error, EOFError), a missing part (KeyError), broken XML (ParseError, a SyntaxError),
+# values it cannot make sense of (ValueError, openpyxl's InvalidFileException being one).
+UNREADABLE_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, SyntaxError, ValueError, OSError)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    max_rows: int  # rows after the header, blank ones included
+    too_large_advice: str = "Split it into several files."
+
+
+def largest_upload_bytes() -> int:
+    """The largest file any upload accepts: the bound on a request's body (futuresocial/security.py)."""
+    return max(settings.TIMESHEET_UPLOAD_MAX_BYTES, settings.WORKFORCE_UPLOAD_MAX_BYTES)
+
+
+def too_large_message(size: int, limit: int, advice: str = "Split it into several files.") -> str:
+    return f"The file is {size / 1_048_576:.1f} MB; the largest accepted is {limit / 1_048_576:.0f} MB. {advice}"
+
+
+class UploadRejected(ValidationError):
+    """An upload refused as a whole: nothing was stored.
+
+    `errors` lists problems in row order, each {"row": n, "column": name or None, "message": ...} (row 1 is the
+    header; `row` is None for a problem with the whole file); `more` counts problems found but not listed. As a
+    ValidationError its messages are "row 501, hours: hours must be between 0 and 24 (got 25)".
+    """
+
+    def __init__(self, errors: list[dict], *, more: int = 0):
+        self.errors = errors
+        self.more = more
+        messages = [_describe(error) for error in errors]
+        if more:
+            messages.append(f"and {more} more problems")
+        super().__init__({"file": messages})
+
+
+def _describe(error: dict) -> str:
+    where = [f"row {error['row']}"] if error.get("row") else []
+    if error.get("column"):
+        where.append(error["column"])
+    return f"{', '.join(where)}: {error['message']}" if where else error["message"]
+
+
+def whole_file(message: str) -> UploadRejected:
+    return UploadRejected([{"row": None, "column": None, "message": message}])
+
+
+@contextmanager
+def upload_rows(file, *, limits: UploadLimits, contents: str):
+    """`with upload_rows(file, limits=..., contents="timesheet lines") as (header, rows):` the header row's cells, and
+    an iterator of (row number, cells) for the rows after it; or UploadRejected. `contents` names what the file holds,
+    for the messages. `file` is a binary file (an `UploadedFile`, or anything with read/seek); it is left open.
+
+    Cells are text from a CSV; from an XLSX as the spreadsheet typed them (numbers, dates as datetimes, None).
+    """
+    size = _size(file)
+    if size > limits.max_bytes:
+        raise whole_file(too_large_message(size, limits.max_bytes, limits.too_large_advice))
+    rows = _xlsx_rows(file) if _sniff(file, contents=contents) == "xlsx" else _csv_rows(file)
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise whole_file("The file is empty.")
+        # islice and chain keep the count in C: the bench's rows/s is the timesheet upload's own.
+        numbered = enumerate(chain(islice(rows, limits.max_rows), _refuse_more(rows, limits.max_rows)), start=2)
+        yield header, numbered
+    finally:
+        rows.close()  # the generators close the workbook and detach the text wrapper
+
+
+def _refuse_more(rows, max_rows: int):
+    """Reached once `max_rows` rows are read: refuses the file if it has another."""
+    for _row in rows:
+        raise whole_file(f"The file has more than {max_rows:,} rows: split it into several files.")
+    yield from ()
+
+
+def _size(file) -> int:
+    size = getattr(file, "size", None)
+    if size is None:
+        position = file.tell()
+        size = file.seek(0, io.SEEK_END)
+        file.seek(position)
+    return size
+
+
+def _sniff(file, *, contents: str) -> str:
+    """ "xlsx" or "csv" from the file's first bytes, whatever its name says; or UploadRejected."""
+    file.seek(0)
+    head = file.read(4096)
+    file.seek(0)
+    if isinstance(head, str):
+        raise TypeError("an upload needs a file opened in binary mode")
+    if not head:
+        raise whole_file("The file is empty.")
+    if head.startswith(XLSX_MAGIC):
+        return "xlsx"
+    if head.startswith(XLS_MAGIC):
+        raise whole_file("This is an old Excel file (.xls): save it as an Excel workbook (.xlsx) or as CSV UTF-8.")
+    if b"\x00" in head:
+        raise whole_file("The file is neither CSV nor XLSX: upload a CSV (UTF-8) or an Excel workbook (.xlsx).")
+    if head.startswith(PDF_MAGIC):  # a PDF whose first bytes happen to be text would otherwise read as a CSV
+        raise whole_file(f"This is a PDF: upload the {contents} as a CSV (UTF-8) or an Excel workbook (.xlsx).")
+    return "csv"
+
+
+def _csv_rows(file) -> Iterator[list]:
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    try:
+        yield from reader
+    except UnicodeDecodeError:
+        # Text is decoded a block at a time: the row is where the block starts, near the bad byte.
+        raise whole_file(
+            f"The file is not UTF-8 text (near row {reader.line_num + 1}): save it from the spreadsheet as "
+            "“CSV UTF-8”, or upload the .xlsx workbook."
+        ) from None
+    except csv.Error as error:
+        message = f"the CSV cannot be read here: {error}"
+        raise UploadRejected([{"row": reader.line_num, "column": None, "message": message}]) from None
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+def _xlsx_rows(file) -> Iterator[tuple]:
+    from openpyxl import load_workbook
+
+    try:
+        # read_only streams the sheet's XML; data_only gives formulas' last computed values, not "=B2*7.5".
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except UNREADABLE_WORKBOOK:
+        raise whole_file("The file is a zip archive but not an Excel workbook (.xlsx) that can be read.") from None
+    try:
+        if not workbook.worksheets:
+            raise whole_file("The Excel workbook has no worksheet: put the rows on its first sheet.")
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # trust the rows, not the sheet's stated size, which some tools get wrong
+        try:
+            yield from sheet.iter_rows(values_only=True)
+        except UNREADABLE_WORKBOOK:
+            raise whole_file(
+                "The Excel workbook cannot be read to its end: it is damaged. Save it again from the spreadsheet, "
+                "or upload it as CSV UTF-8."
+            ) from None
+    finally:
+        workbook.close()
