@@ -51,5 +51,11 @@ class User(AbstractUser):
     def is_agency(self):
         return self.role == self.Role.AGENCY
 
+    @property
+    def reads_figures(self):
+        """The dashboards, workforce figures and DfE returns are read by councils (of their authority), the
+        coordinator and analysts. Agencies have their portal: the region's figures would show them competitors'."""
+        return self.is_regional or (self.is_council and self.authority_id is not None)
+
     def __str__(self):
         return self.get_full_name() or self.username

@@ -156,7 +156,7 @@ def main():
 
     # Submissions queue an audit after commit; this database is thrown away, so nothing is sent to a worker.
     compliance.tasks.run_audit.delay = lambda run_id: None
-    settings.TIMESHEET_UPLOAD_MAX_BYTES = 200 * 1024 * 1024  # the bench may go beyond the default 20 MB
+    settings.TIMESHEET_UPLOAD_MAX_BYTES = 200 * 1024 * 1024  # the bench may go beyond the default 10 MB
 
     old_name = connection.settings_dict["NAME"]
     print(f"creating and migrating database {connection.creation._get_test_db_name()} ...", flush=True)

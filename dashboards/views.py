@@ -3,10 +3,10 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from dashboards.models import SummaryWatermark
 
-# Councils read their authority's figures and the region's totals; the coordinator and analysts everything. Agencies
-# have their own portal (placements, breaches, standing): the region's figures would show them their competitors'.
+# Councils read their authority's figures and the region's totals; the coordinator and analysts everything
+# (User.reads_figures).
 dashboard_reader_required = role_required(
-    lambda user: user.is_regional or (user.is_council and user.authority_id is not None),
+    lambda user: user.reads_figures,
     denial="The dashboards are for the workforce coordinator, analysts and councils.",
 )
 

@@ -24,7 +24,7 @@ class CouncilOrRegional(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and (user.is_council or user.is_regional))
+        return bool(user and user.is_authenticated and user.reads_figures)
 
 
 class FilesByQueryParameter(DefaultContentNegotiation):

@@ -21,7 +21,7 @@ from dfe.returns import (
 )
 
 council_or_regional_required = role_required(
-    lambda user: user.is_council or user.is_regional,
+    lambda user: user.reads_figures,
     denial="The DfE quarterly return is a council's: councils, the coordinator and analysts can see it.",
 )
 

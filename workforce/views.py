@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 RATE_LABELS = {"agency_rate": "Agency rate", "turnover_rate": "Turnover", "vacancy_rate": "Vacancy rate"}
 
 readers_required = role_required(
-    lambda user: user.is_regional or (user.is_council and user.authority_id is not None),
+    lambda user: user.reads_figures,
     denial="Workforce figures are for the councils, the coordinator and analysts.",
 )
 submitters_required = role_required(
