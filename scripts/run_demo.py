@@ -21,14 +21,20 @@ def _stop(signum, frame):
     raise KeyboardInterrupt
 
 
+def developer_environment() -> dict:
+    """A developer's machine: DEBUG on (so no SECRET_KEY is needed), in this process too, since it prints the
+    logins through Django's settings."""
+    os.environ.setdefault("DEBUG", "true")
+    return dict(os.environ)
+
+
 def main() -> int:
     # Ctrl-C in a terminal, or SIGTERM from a process manager (or a shell that started us in the background,
     # where SIGINT is ignored): either way, stop the children and the embedded database cleanly.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     os.chdir(BASE_DIR)
-    env = dict(os.environ)
-    env.setdefault("DEBUG", "true")
+    env = developer_environment()
     started_embedded = False
     if not env.get("DATABASE_URL"):
         from futuresocial.embedded import embedded_database_url
@@ -55,8 +61,8 @@ def main() -> int:
         ),
         subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env),
     ]
-    print_logins(port)
     try:
+        print_logins(port)
         while all(child.poll() is None for child in children):
             time.sleep(1)
     except KeyboardInterrupt:

@@ -52,3 +52,14 @@ def test_the_image_installs_from_requirements_and_the_ci_script_runs_the_readme_
     readme = (BASE_DIR / "README.md").read_text()
     assert "make test" in readme.split("\n## ")[0]
     assert "make test" in (BASE_DIR / ".ci" / "run").read_text()
+
+
+def test_make_run_prints_the_logins_with_no_secret_key_or_debug_in_the_environment():
+    # `make run` on a fresh machine has neither; the settings refuse to start without a key unless DEBUG is on.
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    code = "import run_demo; run_demo.developer_environment(); run_demo.print_logins('8000')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR / "scripts", env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo logins (password for all: demo-pass-2025)" in result.stdout
