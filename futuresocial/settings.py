@@ -320,6 +320,8 @@ TIMESHEET_UPLOAD_MAX_BYTES = env.int("TIMESHEET_UPLOAD_MAX_BYTES", default=10 * 
 TIMESHEET_UPLOAD_MAX_ROWS = env.int("TIMESHEET_UPLOAD_MAX_ROWS", default=100_000)
 WORKFORCE_UPLOAD_MAX_BYTES = env.int("WORKFORCE_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 WORKFORCE_UPLOAD_MAX_ROWS = env.int("WORKFORCE_UPLOAD_MAX_ROWS", default=10_000)
+# What an XLSX's shared-strings table may unpack to (openpyxl holds it in memory): far above any real file's.
+XLSX_MAX_SHARED_STRINGS_BYTES = env.int("XLSX_MAX_SHARED_STRINGS_BYTES", default=32 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a body that is not a file (a JSON timesheet is a few hundred bytes)
 FILE_UPLOAD_HANDLERS = [

@@ -155,9 +155,29 @@ def _csv_rows(file) -> Iterator[list]:
         text.detach()  # leave the caller's file open
 
 
+def _refuse_a_shared_strings_bomb(file) -> None:
+    """openpyxl streams a sheet's rows but reads the workbook's whole table of shared strings into memory on opening:
+    a small compressed file could declare gigabytes there. Refused by the size the archive declares (zipfile reads
+    no more than that)."""
+    limit = settings.XLSX_MAX_SHARED_STRINGS_BYTES
+    try:
+        with zipfile.ZipFile(file) as archive:
+            declared = sum(info.file_size for info in archive.infolist() if info.filename.endswith("sharedStrings.xml"))
+    except UNREADABLE_WORKBOOK:
+        declared = 0  # not a readable zip: load_workbook says so below
+    finally:
+        file.seek(0)
+    if declared > limit:
+        raise whole_file(
+            f"The Excel workbook's text unpacks to {declared / 1_048_576:,.0f} MB, more than the "
+            f"{limit / 1_048_576:,.0f} MB accepted: save it as CSV UTF-8, or split it into several files."
+        )
+
+
 def _xlsx_rows(file) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
+    _refuse_a_shared_strings_bomb(file)
     try:
         # read_only streams the sheet's XML; data_only gives formulas' last computed values, not "=B2*7.5".
         workbook = load_workbook(file, read_only=True, data_only=True)

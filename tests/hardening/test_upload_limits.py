@@ -225,3 +225,34 @@ def test_a_file_of_another_type_is_a_400_on_the_api(agency_user, placement, name
     assert response.status_code == 400
     assert message in str(response.json()["file"])
     assert nothing_stored()
+
+
+# --- A workbook whose text unpacks to far more than its size ---------------------------------------------------------
+
+
+def shared_strings_bomb(megabytes: int) -> bytes:
+    """A small XLSX whose shared-strings table (which openpyxl reads whole into memory) unpacks to `megabytes` MB."""
+    buffer = io.BytesIO(xlsx_bytes(["placement", "date", "hours", "pay_rate", "charge_rate"]))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        text = b"A" * (megabytes * 1_048_576)
+        archive.writestr("xl/sharedStrings.xml", b'<sst count="1" uniqueCount="1"><si><t>' + text + b"</t></si></sst>")
+    return buffer.getvalue()
+
+
+def test_a_shared_strings_bomb_is_refused_before_openpyxl_reads_it(agency_user, placement):
+    bomb = shared_strings_bomb(40)
+    assert len(bomb) < 200_000  # 40 MB of text in a file of a few kilobytes
+    response = post_api(agency_user, bomb, "lines.xlsx")
+    assert response.status_code == 400
+    message = response.json()["file"][0]
+    assert message.startswith("The Excel workbook's text unpacks to 40 MB, more than the 32 MB accepted")
+    assert nothing_stored()
+
+
+def test_the_shared_strings_bound_is_a_setting(settings, client, agency_user, placement):
+    settings.XLSX_MAX_SHARED_STRINGS_BYTES = 1_048_576
+    client.force_login(agency_user)
+    response = post_page(client, shared_strings_bomb(2), "lines.xlsx")
+    assert response.status_code == 200
+    assert "unpacks to 2 MB, more than the 1 MB accepted" in response.content.decode()
+    assert nothing_stored()
