@@ -13,11 +13,16 @@ from accounts.models import User
 from agencies.models import Agency
 from tests.api.world import build_world
 from tests.factories import AgencyFactory, UserFactory, authority
+from tests.needs import missing
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 EXAMPLE = re.compile(r"<!-- expect: (\d{3})([^>]*)-->\s*```sh\n(.*?)```", re.DOTALL)
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the guide's examples need curl")
+
+@pytest.fixture(autouse=True)
+def _curl():
+    if shutil.which("curl") is None:
+        missing("the guide's examples need curl")
 
 
 def examples():

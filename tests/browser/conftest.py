@@ -21,6 +21,7 @@ import pytest
 from compliance.audit import audit_perform
 from compliance.models import AuditRun
 from tests.celery_queues import own_queue
+from tests.needs import missing
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
@@ -39,10 +40,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def chromium(monkeypatch):
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it under CI)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it under CI)")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop on this thread, which Django takes for an async context; the ORM

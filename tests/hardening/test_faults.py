@@ -32,6 +32,7 @@ from placements.timesheets import Line, LineStaging, timesheets_store, week_endi
 from tests.celery_queues import own_queue
 from tests.compliance.test_worker import test_database_url
 from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, role
+from tests.needs import missing
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PAY_CAP, CHARGE_CAP = Decimal("30.00"), Decimal("40.00")
@@ -273,7 +274,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(tmp_path):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        missing("redis-server is not installed (the Redis-stopped fault test runs a private one)")
     server = PrivateRedis(tmp_path)
     server.start()
     yield server
