@@ -16,7 +16,12 @@ from accounts.models import User
 from agencies.models import Agency
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
-from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors, with_own_tenant
+from futuresocial.api.serializers import (
+    ScopedPrimaryKeyRelatedField,
+    file_upload_request,
+    service_errors,
+    with_own_tenant,
+)
 from futuresocial.api.views import ScopedViewSetMixin
 from mou.models import Role
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine
@@ -411,14 +416,7 @@ class TimesheetViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(timesheet).data, status=created)
 
     @extend_schema(
-        # A file part, spelt out: the serializer's FileField would be documented as a URL.
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary", "description": UPLOAD_HELP}},
-                "required": ["file"],
-            }
-        },
+        request=file_upload_request(UPLOAD_HELP),
         responses={201: UploadResultSerializer, 400: UploadRejectedSerializer},
         description=(
             "Upload a CSV or XLSX file of timesheet lines. Every row is checked before any is stored: a file with "

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from futuresocial.api.permissions import WriteRoles
-from futuresocial.api.serializers import service_errors, with_own_tenant
+from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
 from futuresocial.api.views import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, Authority, WorkforceReturn
 from workforce.selectors import REGION_NAME, Source, workforce_series
@@ -167,13 +167,7 @@ class WorkforceReturnViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
             serializer.instance, _ = workforce_return_submit(**data, by=self.request.user)
 
     @extend_schema(
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary", "description": UPLOAD_HELP}},
-                "required": ["file"],
-            }
-        },
+        request=file_upload_request(UPLOAD_HELP),
         responses={201: WorkforceReturnUploadResultSerializer, 400: WorkforceReturnUploadRejectedSerializer},
         description=(
             "Upload a CSV or XLSX file of returns. Every row is checked before any is stored: a file with any bad "

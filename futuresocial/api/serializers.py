@@ -70,3 +70,15 @@ def service_errors(rename: dict[str, str] | None = None):
         detail = serializers.as_serializer_error(error)
         rename = {NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY, **(rename or {})}
         raise serializers.ValidationError({rename.get(key, key): value for key, value in detail.items()}) from None
+
+
+def file_upload_request(description: str) -> dict:
+    """The request body of an upload action, for `extend_schema(request=...)`: one multipart `file` part (a
+    serializer's FileField would be documented as a URL)."""
+    return {
+        "multipart/form-data": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary", "description": description}},
+            "required": ["file"],
+        }
+    }
