@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from futuresocial.money import PENNY
+
 POUND = Decimal("1")
-PENNY = Decimal("0.01")
 
 
 def whole_pounds(amount: Decimal) -> Decimal:

@@ -17,11 +17,11 @@ from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, 
 from compliance.models import Breach
 from dashboards.cost import RoleWork
 from dashboards.models import AgencyLines, MonthlyRates
+from futuresocial.money import PENNY
 from futuresocial.scoping import visible_to
 from mou.models import Cap, MouVersion
 from mou.rules import add_months
 
-PENNY = Decimal("0.01")
 TENTH = Decimal("0.1")
 
 

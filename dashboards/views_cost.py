@@ -12,9 +12,8 @@ from dashboards.exports import Table, table_export
 from dashboards.forms import CostForm
 from dashboards.selectors import pre_cap_rates, work_by_authority, work_by_month
 from dashboards.views import dashboard_reader_required, summaries_state
+from futuresocial.money import PENNY
 from mou.models import MouVersion, Role
-
-PENNY = Decimal("0.01")
 
 
 def _totals(work):

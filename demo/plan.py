@@ -24,6 +24,7 @@ from demo.data import (
     SIGNATORIES,
     SUSPENSION,
 )
+from futuresocial.money import PENNY
 from mou.rules import add_months
 
 PLACEMENT_COUNT = 400
@@ -36,11 +37,9 @@ COOLING_OFF_LEAVER_COUNT = 12  # left a permanent post within 12 months before t
 OLDER_LEAVER_COUNT = 18  # left more than a year before
 LAST_START = date(2025, 10, 31)
 
-CENT = Decimal("0.01")
-
 
 def money(value) -> Decimal:
-    return Decimal(str(value)).quantize(CENT)
+    return Decimal(str(value)).quantize(PENNY)
 
 
 @dataclass

@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from agencies.models import Agency, Suspension
 from compliance.models import Breach, BreachLine
+from futuresocial.money import PENNY
 from placements.models import CapException, Placement, TimesheetLine
 from workforce.models import Authority
 
 QUARTER_FORMAT = re.compile(r"^(\d{4})-Q([1-4])$")
-CENT = Decimal("0.01")
 
 
 class BadQuarter(ValueError):
@@ -420,8 +420,8 @@ def _monthly_costs(*, authority, quarter) -> list[dict]:
                 "month": f"{month:%Y-%m}",
                 "placements": found.get("placements_worked", 0),
                 "hours": found.get("hours_worked") or zero,
-                "pay_total": (found.get("pay") or zero).quantize(CENT),
-                "total_cost": (found.get("cost") or zero).quantize(CENT),
+                "pay_total": (found.get("pay") or zero).quantize(PENNY),
+                "total_cost": (found.get("cost") or zero).quantize(PENNY),
             }
         )
     return rows

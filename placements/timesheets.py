@@ -31,11 +31,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from compliance.services import audit_request
+from futuresocial.money import PENNY
 from placements.models import Placement, Timesheet
 
 HOURS_MAX = Decimal(24)
 RATE_MAX = Decimal("99999.99")  # TimesheetLine's rate columns hold 7 digits, 2 after the point
-CENT = Decimal("0.01")
 FIELDS = ("date", "hours", "pay_rate", "charge_rate")
 
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -114,7 +114,7 @@ def _decimal(text: str, field: str, shown: str, example: str) -> Decimal:
 
 
 def _two_places(number: Decimal, field: str, shown: str) -> Decimal:
-    rounded = number.quantize(CENT)
+    rounded = number.quantize(PENNY)
     if rounded != number:
         raise InvalidValue(f"{field} must have at most 2 decimal places (got {shown})")
     return rounded
