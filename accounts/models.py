@@ -18,7 +18,7 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.ANALYST)
     authority = models.ForeignKey(
-        "workforce.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+        "region.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="users")
 

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import User
 from agencies.models import Agency
-from workforce.models import Authority
+from region.models import Authority
 
 
 @transaction.atomic

@@ -220,7 +220,7 @@ def main() -> int:
     from compliance.models import AuditRun, Breach
     from dashboards.models import MonthlyRates, RateSummary
     from dashboards.summaries import summaries_refresh
-    from workforce.models import Authority
+    from region.models import Authority
 
     def use(name):
         connection.close()

@@ -45,7 +45,7 @@ def build_placements(count):
     from agencies.models import Agency
     from mou.models import Role
     from placements.models import Placement, Worker
-    from workforce.models import Authority
+    from region.models import Authority
 
     agency = Agency.objects.create(name="Bench Locums Ltd", company_number="99999999")
     user = User.objects.create(username="bench", role=User.Role.AGENCY, agency=agency)

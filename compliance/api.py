@@ -18,7 +18,7 @@ from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_e
 from futuresocial.api.views import ScopedViewSetMixin
 from mou.models import Role
 from placements.models import Placement
-from workforce.models import Authority
+from region.models import Authority
 
 
 class AuditRunSerializer(serializers.ModelSerializer):

@@ -29,7 +29,7 @@ from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.scoping import visible_to
-from workforce.models import Authority
+from region.models import Authority
 
 
 class CorrectiveActionItemSerializer(serializers.ModelSerializer):

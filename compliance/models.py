@@ -91,7 +91,7 @@ class Breach(models.Model):
     # is written for every case the audit opens.
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="breaches", db_index=False)
     authority = models.ForeignKey(
-        "workforce.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+        "region.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
     )
     placement = models.ForeignKey(
         "placements.Placement", on_delete=models.PROTECT, null=True, blank=True, related_name="breaches", db_index=False

@@ -27,7 +27,7 @@ from futuresocial.history import history_url
 from futuresocial.scoping import visible_to
 from placements.forms import add_service_errors
 from placements.models import Placement
-from workforce.models import Authority
+from region.models import Authority
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 50

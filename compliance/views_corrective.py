@@ -43,7 +43,7 @@ from compliance.forms import (
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from placements.forms import add_service_errors
-from workforce.models import Authority
+from region.models import Authority
 
 PAGE_SIZE = 50
 Status = CorrectiveAction.Status

@@ -12,7 +12,7 @@ from django import forms
 from dashboards.cost import CostAssumptions
 from dashboards.selectors import Selection
 from mou.models import EngagementType, Role
-from workforce.models import Authority
+from region.models import Authority
 
 REGION = ""
 

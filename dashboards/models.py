@@ -27,7 +27,7 @@ class RateSummary(models.Model):
     """
 
     month = models.DateField(help_text="First day of the month of the lines' dates")
-    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="+")
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
     role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="+", db_index=False)
     engagement_type = models.CharField(max_length=10, choices=EngagementType.choices)
@@ -81,7 +81,7 @@ class MonthlyRates(models.Model):
 
     month = models.DateField()
     authority = models.ForeignKey(
-        "workforce.Authority",
+        "region.Authority",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -127,7 +127,7 @@ class AgencyLines(models.Model):
     checked", added up from `RateSummary` so that the page reads one row per agency and authority."""
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
-    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="+")
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="+")
     lines = models.PositiveBigIntegerField()
     hours = models.DecimalField(max_digits=14, decimal_places=2)
 

@@ -41,7 +41,8 @@ from demo.plan import Plan, PlannedPlacement, make_plan, money
 from mou.models import Cap, MouVersion, Role
 from mou.selectors import cap_for
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
-from workforce.models import Authority, OfficialFigure, WorkforceReturn
+from region.models import Authority
+from workforce.models import OfficialFigure, WorkforceReturn
 
 # Serialises concurrent runs (two `make run`s at once): the second waits, then finds everything loaded.
 ADVISORY_LOCK_ID = 2015_0001

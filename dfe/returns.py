@@ -33,7 +33,7 @@ from agencies.models import Agency, Suspension
 from compliance.models import Breach, BreachLine
 from futuresocial.money import PENNY
 from placements.models import CapException, Placement, TimesheetLine
-from workforce.models import Authority
+from region.models import Authority
 
 QUARTER_FORMAT = re.compile(r"^(\d{4})-Q([1-4])$")
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "django_celery_beat",
+    "region",
     "accounts",
     "workforce",
     "mou",

@@ -28,7 +28,7 @@ from placements.models import CapException, PermanentLeaver, Placement, Timeshee
 from placements.services import cap_exception_record, permanent_leaver_record, placement_end, placement_register
 from placements.timesheets import TimesheetRejected, timesheet_submit
 from placements.uploads import UploadRejected, timesheet_upload
-from workforce.models import Authority
+from region.models import Authority
 
 SWE_NUMBER = re.compile(r"^SW[0-9]{1,10}$")
 

@@ -13,7 +13,7 @@ from agencies.models import Agency
 from futuresocial.scoping import visible_to
 from mou.models import EngagementType, Role
 from placements.models import Placement
-from workforce.models import Authority
+from region.models import Authority
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}

@@ -48,7 +48,7 @@ class PermanentLeaver(models.Model):
     # Leaving for these reasons does not start a cooling-off period.
     EXEMPT_REASONS = (Reason.REDUNDANCY, Reason.END_OF_PROBATION)
 
-    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="permanent_leavers")
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="permanent_leavers")
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="permanent_leavers")
     left_on = models.DateField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
@@ -84,7 +84,7 @@ class Placement(models.Model):
     """A worker of an agency in a role at an authority, at agreed hourly rates."""
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="placements")
-    authority = models.ForeignKey("workforce.Authority", on_delete=models.PROTECT, related_name="placements")
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="placements")
     role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="placements")
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="placements")
     engagement_type = models.CharField(max_length=10, choices=EngagementType.choices)

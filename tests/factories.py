@@ -9,7 +9,8 @@ from accounts.models import User
 from agencies.models import Agency
 from mou.models import Cap, MouVersion, Role
 from placements.models import CapException, PermanentLeaver, Placement, Worker
-from workforce.models import Authority, WorkforceReturn
+from region.models import Authority
+from workforce.models import WorkforceReturn
 
 
 def authority(code="E08000029"):

@@ -175,7 +175,7 @@ def test_every_add_page_opens_where_adding_is_allowed(client, admin_request, mod
 
 @pytest.mark.parametrize(
     "model_label",
-    ["workforce.Authority", "mou.Role", "compliance.AuditRun", "compliance.BreachLine", "placements.TimesheetLine"]
+    ["region.Authority", "mou.Role", "compliance.AuditRun", "compliance.BreachLine", "placements.TimesheetLine"]
     + ["placements.Timesheet", "workforce.OfficialFigure"],
 )
 def test_seeded_and_generated_records_cannot_be_added_by_hand(client, superuser, model_label):

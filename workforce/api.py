@@ -12,7 +12,8 @@ from accounts.models import User
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
 from futuresocial.api.views import ScopedReadOnlyViewSet, ScopedViewSetMixin
-from workforce.models import NOT_NEGATIVE, PERCENTAGE, Authority, WorkforceReturn
+from region.models import Authority
+from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn
 from workforce.selectors import REGION_NAME, Source, workforce_series
 from workforce.services import workforce_return_submit
 from workforce.uploads import COLUMNS, UploadRejected, workforce_returns_upload

@@ -4,7 +4,8 @@ from django import forms
 
 import django_filters
 
-from workforce.models import NOT_NEGATIVE, PERCENTAGE, Authority, WorkforceReturn, not_in_the_future
+from region.models import Authority
+from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn, not_in_the_future
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from workforce.models import Authority, OfficialFigure
+from region.models import Authority
+from workforce.models import OfficialFigure
 
 # Area columns, the same in both releases.
 AREA_COLUMNS = [

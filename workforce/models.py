@@ -8,30 +8,6 @@ from django.utils import timezone
 
 import pghistory
 
-from futuresocial.scoping import ALL
-
-
-class Authority(models.Model):
-    """One of the 14 councils and children's trusts of the West Midlands that signed the Agency Protocol."""
-
-    class Kind(models.TextChoices):
-        COUNCIL = "council", "Council"
-        TRUST = "trust", "Children's trust"
-
-    code = models.CharField(max_length=9, unique=True, help_text="ONS code, e.g. E08000025")
-    la_code = models.CharField("DfE LA code", max_length=3, unique=True, help_text="DfE code, e.g. 330")
-    name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COUNCIL)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "authorities"
-
-    scope = {"agency": ALL, "authority": ALL}  # reference data
-
-    def __str__(self):
-        return self.name
-
 
 def _rate(numerator, denominator):
     """Percentage to one decimal place, halves rounded up as the DfE publishes them (16.25 → 16.3), or None when an
@@ -82,7 +58,7 @@ PERCENTAGE = [
 class WorkforceReturn(WorkforceRates, models.Model):
     """A council's own return for a period end: the figures behind its agency, turnover and vacancy rates."""
 
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="workforce_returns")
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="workforce_returns")
     period_end = models.DateField(validators=[not_in_the_future])
     permanent_fte = models.DecimalField("employed FTE in post", **fte, validators=NOT_NEGATIVE)
     agency_fte = models.DecimalField("agency FTE", **fte, validators=NOT_NEGATIVE)
@@ -138,7 +114,7 @@ class OfficialFigure(WorkforceRates, models.Model):
     area_code = models.CharField(max_length=30, help_text="ONS code of the country, region or authority")
     area_name = models.CharField(max_length=120)
     authority = models.ForeignKey(
-        Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="official_figures"
+        "region.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="official_figures"
     )
     year = models.PositiveSmallIntegerField(help_text="Reporting year (snapshot at 30 September)")
     period_end = models.DateField()

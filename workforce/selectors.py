@@ -24,7 +24,8 @@ from django.db import models
 from django.db.models import Count, Max, Q, Sum
 
 from futuresocial.scoping import visible_to
-from workforce.models import Authority, OfficialFigure, WorkforceRates, WorkforceReturn
+from region.models import Authority
+from workforce.models import OfficialFigure, WorkforceRates, WorkforceReturn
 
 WEST_MIDLANDS = "E12000005"  # ONS code of the region: its published rows are the region's official figures
 REGION_NAME = "West Midlands (14 authorities)"

@@ -22,8 +22,8 @@ from datetime import date, datetime
 from django.conf import settings
 
 from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
+from region.models import Authority
 from workforce.forms import WorkforceFiguresForm
-from workforce.models import Authority
 from workforce.services import submit_refusal, workforce_returns_submit
 
 COLUMNS = ("authority", "period_end", "permanent_fte", "agency_fte", "vacancies_fte", "leavers_fte", "absence_rate")

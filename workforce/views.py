@@ -22,9 +22,10 @@ from accounts.decorators import role_required
 from dashboards.charts import Series, bar_chart, line_chart
 from dashboards.exports import Cell, Table, table_export
 from futuresocial.scoping import visible_to
+from region.models import Authority
 from workforce import selectors
 from workforce.forms import WorkforceReturnFilter, WorkforceReturnForm, WorkforceReturnUploadForm
-from workforce.models import Authority, WorkforceReturn
+from workforce.models import WorkforceReturn
 from workforce.selectors import RATES, REGION_NAME, SUPPRESSION_CODES, Source
 from workforce.services import workforce_return_submit
 from workforce.uploads import COLUMNS, UploadRejected, workforce_returns_upload

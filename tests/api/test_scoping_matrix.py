@@ -49,7 +49,7 @@ def like_placements():
 
 # router prefix -> (world name prefix, model label, persona -> world names (after the prefix) or ALL)
 READS = {
-    "authorities": (None, "workforce.Authority", {p: ALL for p in ROLE}),
+    "authorities": (None, "region.Authority", {p: ALL for p in ROLE}),
     "roles": (None, "mou.Role", {p: ALL for p in ROLE}),
     "agencies": (
         "agency",

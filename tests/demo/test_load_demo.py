@@ -25,7 +25,8 @@ from mou.models import Cap, MouVersion, Role
 from mou.rules import has_min_experience, within_cooling_off
 from mou.selectors import cap_for
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
-from workforce.models import Authority, OfficialFigure, WorkforceReturn
+from region.models import Authority
+from workforce.models import OfficialFigure, WorkforceReturn
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
-from workforce.models import Authority, OfficialFigure
+from region.models import Authority
+from workforce.models import OfficialFigure
 from workforce.selectors import WEST_MIDLANDS
 
 RELEASE = "csww_indicators_2017_to_2025"

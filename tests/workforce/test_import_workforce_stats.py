@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 import pytest
 
-from workforce.models import Authority, OfficialFigure
+from region.models import Authority
+from workforce.models import OfficialFigure
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 import pytest
 
+from region.models import Authority
 from tests.api.test_reference_api import token_client
-from workforce.models import Authority, OfficialFigure
+from workforce.models import OfficialFigure
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from region.models import Authority
 from tests.api.test_reference_api import token_client
 from tests.factories import WorkforceReturnFactory, authority
 from tests.workforce.helpers import OLDER_RELEASE, official
-from workforce.models import Authority
 from workforce.selectors import WEST_MIDLANDS
 
 pytestmark = pytest.mark.django_db
