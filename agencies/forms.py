@@ -7,8 +7,7 @@ from django.utils import timezone
 from agencies.models import Agency, Suspension
 from agencies.selectors import IN_EFFECT, SCHEDULED
 from compliance.models import Breach
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from futuresocial.forms import DATE_INPUT
 
 
 class AgencyFilterForm(forms.Form):

@@ -18,8 +18,8 @@ from agencies.forms import AgencyFilterForm, LiftForm, RemoveForm, SuspendForm, 
 from agencies.models import Agency, Suspension
 from agencies.selectors import STATE_LABELS, standing_history, suspension_state, suspensions_in_state
 from agencies.services import agency_remove, agency_suspend, suspension_lift
+from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
-from placements.forms import add_service_errors
 
 PAGE_SIZE = 50
 

@@ -130,7 +130,7 @@ class BreachLineAdmin(ReadOnlyMixin, RegionModelAdmin):
 
 @admin.register(BreachNote)
 class BreachNoteAdmin(ReadOnlyMixin, RegionModelAdmin):
-    """Notes are written on the breach page (compliance/views_breaches.py) and kept as they were written."""
+    """Notes are written on the breach page (compliance/views/breaches.py) and kept as they were written."""
 
     list_display = ("id", "breach", "author", "created_at", "text")
     list_select_related = ("breach__agency", "author")

@@ -20,7 +20,6 @@ from django.utils import timezone
 import pghistory
 
 from accounts.models import User
-from accounts.selectors import CLOSED_BREACH_STATUSES
 from compliance.models import Breach, BreachNote
 from futuresocial.history import history_entries, history_events
 from futuresocial.notifications import notify, site_url
@@ -29,7 +28,6 @@ from mou.selectors import version_in_force
 Status = Breach.Status
 
 # A case still needs someone's attention until it is resolved or dismissed (the home page counts the same way).
-CLOSED_STATUSES = CLOSED_BREACH_STATUSES
 
 # Which status a case may move to from each status. Forward: open → under review → corrective action → resolved;
 # drafting and issuing a corrective action is itself the review, so an open case may go straight to it. A review may
@@ -118,7 +116,7 @@ def transition_refusal(breach: Breach, status: str, *, reason: str = "") -> tupl
 def _apply_status(breach: Breach, status: str, *, by, reason: str, note: str) -> None:
     """Move one locked case (already checked) and record the optional note in its timeline."""
     breach.status = status
-    if status in CLOSED_STATUSES:
+    if status in Breach.CLOSED_STATUSES:
         breach.closed_at = timezone.now()
     else:
         breach.closed_at = None
@@ -225,7 +223,7 @@ def breaches_bulk_assign(*, breaches: Iterable[Breach], assignee, by) -> dict:
             raise ValidationError("Choose at least one breach case.", code="empty")
         moving = [b for b in locked if b.assignee_id != assignee_id]
         unchanged = [b for b in locked if b.assignee_id == assignee_id]
-        closed = [b for b in moving if assignee is not None and b.status in CLOSED_STATUSES]
+        closed = [b for b in moving if assignee is not None and b.is_closed]
         if closed:
             raise ValidationError(
                 [f"Nothing was changed: {len(closed)} of the {len(locked)} cases are closed."]

@@ -9,9 +9,8 @@ import django_filters
 from agencies.models import Agency
 from compliance.corrective_actions import CITABLE_BREACH_STATUSES, LIVE_STATUSES, ItemDraft
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
+from futuresocial.forms import DATE_INPUT
 from futuresocial.scoping import visible_to
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BreachChoiceField(forms.ModelMultipleChoiceField):

@@ -58,6 +58,12 @@ class AuditRun(models.Model):
         return f"Audit run {self.pk} ({self.status})"
 
 
+class BreachQuerySet(models.QuerySet):
+    def unresolved(self):
+        """Cases that still need someone's attention (not resolved or dismissed)."""
+        return self.exclude(status__in=Breach.CLOSED_STATUSES)
+
+
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="breaches_are_never_deleted", operation=pgtrigger.Delete))
 class Breach(models.Model):
@@ -86,6 +92,33 @@ class Breach(models.Model):
     class Source(models.TextChoices):
         AUDIT = "audit", "Audit"
         MANUAL = "manual", "Manual report"
+
+    # A case still needs someone's attention until it is resolved or dismissed.
+    CLOSED_STATUSES = (Status.RESOLVED, Status.DISMISSED)
+
+    # The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
+    RULE_SHORT = {
+        Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
+        Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",
+        Rule.SUSPENDED_AGENCY: "Agency suspended",
+        Rule.COOLING_OFF: "Cooling-off period",
+        Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
+        Rule.MANUAL: "Reported",
+    }
+    # What each rule means, in the words of the MoU, for the case's page.
+    RULE_EXPLAINED = {
+        Rule.PAY_RATE_ABOVE_CAP: "The hourly pay rate was above the cap for the role (and engagement type) in the "
+        "MoU version that binds the placement. Each line below is a day paid above the cap.",
+        Rule.CHARGE_RATE_ABOVE_CAP: "The hourly charge rate to the council was above the charge cap for the role "
+        "(and engagement type) in the MoU version that binds the placement. Each line below is a day charged above it.",
+        Rule.SUSPENDED_AGENCY: "The placement started while the agency was suspended or removed from the list of "
+        "agencies allowed to supply the 14 councils.",
+        Rule.COOLING_OFF: "The worker left a permanent post at one of the 14 councils within the cooling-off "
+        "period of the MoU version (12 months), for a reason that does not exempt them.",
+        Rule.EXPERIENCE_BELOW_MINIMUM: "The placement started before the worker had the minimum years of "
+        "post-qualifying experience the MoU version asks for.",
+        Rule.MANUAL: "Reported by a person: the description says what happened.",
+    }
 
     # No single-column indexes where a composite one below starts with the column (agency, placement): each index
     # is written for every case the audit opens.
@@ -144,8 +177,22 @@ class Breach(models.Model):
 
     scope = {"agency": "agency", "authority": "authority"}
 
+    objects = BreachQuerySet.as_manager()
+
     def __str__(self):
         return f"Breach {self.pk}: {self.get_rule_display()} ({self.agency})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def rule_short(self) -> str:
+        return self.RULE_SHORT.get(self.rule, self.get_rule_display())
+
+    @property
+    def rule_explained(self) -> str:
+        return self.RULE_EXPLAINED.get(self.rule, "")
 
 
 class BreachLine(models.Model):

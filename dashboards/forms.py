@@ -9,8 +9,8 @@ from datetime import date
 
 from django import forms
 
-from dashboards.cost import CostAssumptions
 from dashboards.selectors import Selection
+from futuresocial.cost import CostAssumptions
 from mou.models import EngagementType, Role
 from region.models import Authority
 

@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, Q, Sum
 
 from compliance.models import Breach
-from dashboards.cost import RoleWork
 from dashboards.models import AgencyLines, MonthlyRates
+from futuresocial.cost import RoleWork
 from futuresocial.money import PENNY
 from futuresocial.scoping import visible_to
 from mou.models import Cap, MouVersion
@@ -262,10 +262,6 @@ class Median(Aggregate):
     output_field = DurationField()
 
 
-CLOSED = (Breach.Status.RESOLVED, Breach.Status.DISMISSED)
-UNRESOLVED = (Breach.Status.OPEN, Breach.Status.UNDER_REVIEW, Breach.Status.CORRECTIVE_ACTION, Breach.Status.ESCALATED)
-
-
 def breaches_by_agency(*, user, authority=None) -> dict[int, dict]:
     """Per agency: cases by rule and by status, serious ones, total excess £ and how long closed cases took (from
     detection to resolution or dismissal). The cases `user` may see, at `authority` if one is given. A dismissed case
@@ -273,13 +269,13 @@ def breaches_by_agency(*, user, authority=None) -> dict[int, dict]:
     cases = visible_to(Breach.objects.all(), user)
     if authority is not None:
         cases = cases.filter(authority=authority)
-    closed = Q(status__in=CLOSED, closed_at__isnull=False)
+    closed = Q(status__in=Breach.CLOSED_STATUSES, closed_at__isnull=False)
     time_to_close = F("closed_at") - F("detected_at")
     rows = (
         cases.values("agency")
         .annotate(
             cases=Count("id"),
-            unresolved=Count("id", filter=Q(status__in=UNRESOLVED)),
+            unresolved=Count("id", filter=~Q(status__in=Breach.CLOSED_STATUSES)),
             serious=Count("id", filter=Q(severity=Breach.Severity.SERIOUS)),
             excess=Sum("excess_amount", filter=~Q(status=Breach.Status.DISMISSED)),
             closed=Count("id", filter=closed),

@@ -11,12 +11,11 @@ from django.shortcuts import render
 
 from agencies.models import Agency
 from compliance.models import Breach
-from compliance.views_breaches import RULE_SHORT
-from dashboards.charts import Series, bar_chart
-from dashboards.exports import Table, table_export
 from dashboards.forms import AuthorityFilterForm
 from dashboards.selectors import breaches_by_agency, days, lines_by_agency
 from dashboards.views import dashboard_reader_required, summaries_state
+from futuresocial.charts import Series, bar_chart
+from futuresocial.exports import Table, table_export
 from futuresocial.scoping import visible_to
 
 # The league table's columns: (key, heading); ?sort=<key> or ?sort=-<key>.
@@ -136,7 +135,9 @@ def compliance(request):
         charts["rules"] = bar_chart(
             names,
             [
-                Series(RULE_SHORT[rules[index][0]], [(row["agency"], row["by_rule"][index]) for row in with_cases])
+                Series(
+                    Breach.RULE_SHORT[rules[index][0]], [(row["agency"], row["by_rule"][index]) for row in with_cases]
+                )
                 for index in used
             ],
             y_label="cases",

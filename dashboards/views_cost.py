@@ -6,12 +6,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.shortcuts import render
 
-from dashboards.charts import Series, bar_chart, line_chart
-from dashboards.cost import CostAssumptions, cost_per_fte, spend_at_pre_cap_rates
-from dashboards.exports import Table, table_export
 from dashboards.forms import CostForm
 from dashboards.selectors import pre_cap_rates, work_by_authority, work_by_month
 from dashboards.views import dashboard_reader_required, summaries_state
+from futuresocial.charts import Series, bar_chart, line_chart
+from futuresocial.cost import CostAssumptions, cost_per_fte, spend_at_pre_cap_rates
+from futuresocial.exports import Table, table_export
 from futuresocial.money import PENNY
 from mou.models import MouVersion, Role
 

@@ -3,11 +3,11 @@ version on the same chart, and the share of hours worked above the cap. Read fro
 
 from django.shortcuts import render
 
-from dashboards.charts import Series, line_chart
-from dashboards.exports import Table, table_export
 from dashboards.forms import RatesFilterForm
 from dashboards.selectors import cap_history, rates_by_month, rates_by_role
 from dashboards.views import dashboard_reader_required, summaries_state
+from futuresocial.charts import Series, line_chart
+from futuresocial.exports import Table, table_export
 from mou.models import EngagementType
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from openpyxl import Workbook
 
-from dashboards.exports import XLSX, Table, spreadsheet_safe, table_csv
 from dfe.returns import SECTIONS, DfeReturn
+from futuresocial.exports import XLSX, Table, spreadsheet_safe, table_csv
 
 
 def _stem(ret: DfeReturn) -> str:

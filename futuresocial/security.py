@@ -15,6 +15,7 @@ import logging
 import re
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -41,6 +42,16 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 # --- Sign-in throttling -----------------------------------------------------------------------------------------------
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from: `REMOTE_ADDR`, or the first `X-Forwarded-For` entry when the app runs behind
+    a proxy that sets it (`USE_X_FORWARDED_FOR = True`; off by default, since a client can forge the header)."""
+    if getattr(settings, "USE_X_FORWARDED_FOR", False):
+        first = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if first:
+            return first
+    return request.META.get("REMOTE_ADDR")
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "compliance",
     "dashboards",
     "dfe",
+    "home",
     "demo",
 ]
 

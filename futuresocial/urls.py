@@ -16,6 +16,7 @@ urlpatterns = [
     # History pages of the records SPEC §3 lists (futuresocial/history.py)
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", history.object_history, name="history"),
     path("", include("accounts.urls")),
+    path("", include("home.urls")),
 ]
 
 # Under /api/ a 404 is JSON like the API's other errors (futuresocial/api/views.py).

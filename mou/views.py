@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from accounts.decorators import regional_required
-from dashboards.charts import Series, bar_chart
-from dashboards.exports import Table, table_export
+from futuresocial.charts import Series, bar_chart
+from futuresocial.exports import Table, table_export
 from futuresocial.scoping import visible_to
 from mou.models import MouVersion
 from mou.whatif import TALLY_FIELDS, what_if

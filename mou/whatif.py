@@ -31,11 +31,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from dashboards.cost import CostAssumptions
+from futuresocial.cost import CostAssumptions
 from mou.models import EngagementType, MouVersion
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql, version_in_force
 
-# The evaluation's hours of an agency FTE, from the one cost model (dashboards/cost.py): 37 h × 45 weeks = 1,665 h.
+# The evaluation's hours of an agency FTE, from the one cost model (futuresocial/cost.py): 37 h × 45 weeks = 1,665 h.
 _EVALUATION = CostAssumptions()
 ANNUAL_HOURS = _EVALUATION.hours_per_week * _EVALUATION.weeks_per_year
 

@@ -3,39 +3,20 @@
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
 import django_filters
 
 from agencies.models import Agency
+from futuresocial.forms import DATE_INPUT
 from futuresocial.scoping import visible_to
 from mou.models import EngagementType, Role
 from placements.models import Placement
 from region.models import Authority
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}
 SUNDAY = 6  # date.weekday()
-
-
-def add_service_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Show a service's ValidationError on the form: beside the field it names, else at the top of the form.
-
-    `rename` maps the service's (or the model's) field names to the form's; a name the form lacks becomes a
-    form-wide error rather than a crash.
-    """
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = rename.get(name, name)
-        if field == NON_FIELD_ERRORS or field not in form.fields:
-            field = None
-        for e in errors:
-            form.add_error(field, e)
 
 
 def week_ending_for(day):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.decorators import agency_user_required
 from compliance.models import Breach
+from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from mou.selectors import cap_check
 from placements.forms import (
@@ -28,7 +29,6 @@ from placements.forms import (
     TimesheetUploadForm,
     TimesheetWeekFormSet,
     WeekPickerForm,
-    add_service_errors,
     week_ending_for,
 )
 from placements.models import Placement, Timesheet, TimesheetLine

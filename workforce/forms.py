@@ -4,10 +4,10 @@ from django import forms
 
 import django_filters
 
+from futuresocial.forms import DATE_INPUT
 from region.models import Authority
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn, not_in_the_future
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 NUMBER_ATTRS = {"inputmode": "decimal"}
 

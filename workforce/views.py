@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from accounts.decorators import role_required
-from dashboards.charts import Series, bar_chart, line_chart
-from dashboards.exports import Cell, Table, table_export
+from futuresocial.charts import Series, bar_chart, line_chart
+from futuresocial.exports import Cell, Table, table_export
 from futuresocial.scoping import visible_to
 from region.models import Authority
 from workforce import selectors

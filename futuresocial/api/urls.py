@@ -4,8 +4,9 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, SuspensionViewSet
-from compliance.api import AuditRunViewSet, BreachViewSet
-from compliance.api_corrective import CorrectiveActionViewSet
+from compliance.api.audit import AuditRunViewSet
+from compliance.api.breaches import BreachViewSet
+from compliance.api.corrective_actions import CorrectiveActionViewSet
 from dfe.api import DfeReturnView
 from futuresocial.api.views import TokenView
 from futuresocial.security import api_docs, login_throttled

@@ -11,7 +11,7 @@ import pytest
 
 from accounts.models import User
 from compliance.models import Query
-from compliance.queries import query_answer, query_ask, query_record
+from compliance.questions import query_answer, query_ask, query_record
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from dashboards.cost import CostAssumptions, RoleWork, cost_per_fte, spend_at_pre_cap_rates, whole_pounds
 from dashboards.summaries import summaries_refresh
+from futuresocial.cost import CostAssumptions, RoleWork, cost_per_fte, spend_at_pre_cap_rates, whole_pounds
 from tests.dashboards.conftest import week_of_work, work
 from tests.factories import PlacementFactory, role
 

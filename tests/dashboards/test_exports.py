@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from dashboards.exports import Table, spreadsheet_safe, table_csv, table_xlsx
+from futuresocial.exports import Table, spreadsheet_safe, table_csv, table_xlsx
 
 
 @pytest.mark.parametrize(

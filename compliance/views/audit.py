@@ -1,4 +1,4 @@
-"""Compliance pages: the audit runs a coordinator starts and watches. (Breach pages: compliance/views_breaches.py.)"""
+"""Compliance pages: the audit runs a coordinator starts and watches. (Breach pages: compliance/views/breaches.py.)"""
 
 from django.contrib import messages
 from django.core.paginator import Paginator

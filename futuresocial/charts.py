@@ -3,7 +3,7 @@ refuses (presentation attributes and CSS classes only, no `style=` and no script
 
 Written by hand rather than with a charting package: the packages that draw SVG on the server (matplotlib, pygal)
 write inline `style` attributes that a CSP without 'unsafe-inline' blocks, and a JavaScript library would need a
-build step. Every chart sits beside its data table (`dashboards/_table.html`), which is the accessible version.
+build step. Every chart sits beside its data table (`includes/_table.html`), which is the accessible version.
 
 Usage:
     line_chart(

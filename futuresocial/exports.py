@@ -4,7 +4,7 @@ A view builds a `Table`, then:
 
     if response := table_export(request, table):
         return response          # ?export=csv or ?export=xlsx
-    return render(..., {"table": table})   # {% include "dashboards/_table.html" %}
+    return render(..., {"table": table})   # {% include "includes/_table.html" %}
 
 Values are written as they are: None is an empty cell (a gap, never zero); a cell may carry a note (e.g. the
 suppression code of an official figure) through `Cell`. Text a spreadsheet would run as a formula is written with a

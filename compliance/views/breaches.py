@@ -23,9 +23,9 @@ from agencies.models import Agency
 from compliance import breaches as services
 from compliance.corrective_actions import corrective_actions_for
 from compliance.models import Breach, BreachLine
+from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
 from futuresocial.scoping import visible_to
-from placements.forms import add_service_errors
 from placements.models import Placement
 from region.models import Authority
 
@@ -35,29 +35,6 @@ TIMELINE_EVENTS = 50  # the latest events of a case on its page; the history pag
 UNRESOLVED = "unresolved"
 Status = Breach.Status
 
-# The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
-RULE_SHORT = {
-    Breach.Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
-    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",
-    Breach.Rule.SUSPENDED_AGENCY: "Agency suspended",
-    Breach.Rule.COOLING_OFF: "Cooling-off period",
-    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
-    Breach.Rule.MANUAL: "Reported",
-}
-# What each rule means, in the words of the MoU, for the case's page.
-RULE_EXPLAINED = {
-    Breach.Rule.PAY_RATE_ABOVE_CAP: "The hourly pay rate was above the cap for the role (and engagement type) in the "
-    "MoU version that binds the placement. Each line below is a day paid above the cap.",
-    Breach.Rule.CHARGE_RATE_ABOVE_CAP: "The hourly charge rate to the council was above the charge cap for the role "
-    "(and engagement type) in the MoU version that binds the placement. Each line below is a day charged above it.",
-    Breach.Rule.SUSPENDED_AGENCY: "The placement started while the agency was suspended or removed from the list of "
-    "agencies allowed to supply the 14 councils.",
-    Breach.Rule.COOLING_OFF: "The worker left a permanent post at one of the 14 councils within the cooling-off "
-    "period of the MoU version (12 months), for a reason that does not exempt them.",
-    Breach.Rule.EXPERIENCE_BELOW_MINIMUM: "The placement started before the worker had the minimum years of "
-    "post-qualifying experience the MoU version asks for.",
-    Breach.Rule.MANUAL: "Reported by a person: the description says what happened.",
-}
 SORTS = [
     ("-detected", "Newest first"),
     ("detected", "Oldest first"),
@@ -122,7 +99,7 @@ class BreachQueueFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         if value == UNRESOLVED:
-            return queryset.exclude(status__in=services.CLOSED_STATUSES)
+            return queryset.unresolved()
         return queryset.filter(status=value)
 
     def filter_assignee(self, queryset, name, value):
@@ -181,7 +158,7 @@ def breach_queue(request):
     )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for breach in page.object_list:
-        breach.rule_short = RULE_SHORT.get(breach.rule, breach.get_rule_display())
+        breach.rule_short = breach.rule_short
     counts = services.breach_status_counts(filters.queryset_without("status"))
     chosen = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
     filtered = bool(filters.is_bound and any(v for k, v in filters.form.cleaned_data.items() if k != "sort"))
@@ -194,7 +171,7 @@ def breach_queue(request):
             "filtered": filtered,
             "status_counts": [(s, label, counts[s]) for s, label in Status.choices],
             "counts_total": sum(counts.values()),
-            "counts_unresolved": sum(n for s, n in counts.items() if s not in services.CLOSED_STATUSES),
+            "counts_unresolved": sum(n for s, n in counts.items() if s not in Breach.CLOSED_STATUSES),
             "chosen_status": chosen.get("status") or "",
             "sort": chosen.get("sort") or SORTS[0][0],
             "may_bulk": user.is_coordinator,
@@ -312,7 +289,7 @@ def breach_detail(request, pk):
         "compliance/breach_detail.html",
         {
             "breach": breach,
-            "rule_explained": RULE_EXPLAINED.get(breach.rule, ""),
+            "rule_explained": breach.rule_explained,
             "rate_label": "Charge rate" if breach.rule == Breach.Rule.CHARGE_RATE_ABOVE_CAP else "Pay rate",
             "lines": lines,
             "timeline": timeline,
@@ -326,7 +303,7 @@ def breach_detail(request, pk):
             "severities": Breach.Severity.choices,
             "may_note": services.may_add_note(user, breach),
             "note_form": NoteForm(),
-            "may_act": coordinator and breach.status not in services.CLOSED_STATUSES,
+            "may_act": coordinator and not breach.is_closed,
             "open_age": timezone.now() - breach.detected_at,
         },
     )

@@ -1,17 +1,16 @@
-"""API for audit runs and breaches (SPEC §7)."""
+"""API for breaches (SPEC §7): the queue as data, a council's manual report, the coordinator's changes."""
 
 from django.db import transaction
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.models import User
 from agencies.models import Agency
 from compliance.breaches import breach_assign, breach_report_manual, breach_set_severity, breach_set_status
-from compliance.models import AuditRun, Breach
-from compliance.services import audit_request
+from compliance.models import Breach
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
@@ -19,50 +18,6 @@ from futuresocial.api.views import ScopedViewSetMixin
 from mou.models import Role
 from placements.models import Placement
 from region.models import Authority
-
-
-class AuditRunSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AuditRun
-        fields = [
-            "id",
-            "status",
-            "trigger",
-            "lines_checked",
-            "breaches_found",
-            "progress",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
-
-
-class AuditRunFilterSet(FilterSet):
-    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Queued between (dates)")
-
-    class Meta:
-        model = AuditRun
-        fields = ["status", "trigger"]
-
-
-class AuditRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Runs of the audit, to watch while they run: the region's (coordinator and analyst; councils and agencies see
-    none). `POST` (coordinator, no body) queues a run and answers 202 with it; while one is already queued, that
-    one is returned, since it will judge the same lines."""
-
-    # One query per page (plus the count).
-    queryset = AuditRun.objects.order_by("-created_at", "-id")
-    serializer_class = AuditRunSerializer
-    filterset_class = AuditRunFilterSet
-    ordering_fields = ["created_at", "id"]
-    permission_classes = [WriteRoles]
-    write_roles = (User.Role.COORDINATOR,)
-
-    @extend_schema(request=None, responses={202: AuditRunSerializer})
-    def create(self, request, *args, **kwargs):
-        run = audit_request(trigger="manual", by=request.user)
-        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class BreachSerializer(serializers.ModelSerializer):

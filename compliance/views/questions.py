@@ -1,6 +1,6 @@
-"""The query log's pages (compliance/queries.py holds the rules): the coordinator records and answers queries and
+"""The query log's pages (compliance/questions.py holds the rules): the coordinator records and answers queries and
 searches the log; an agency asks through its portal and reads its own queries and their answers. Councils have no
-queries in the app (a query carries no authority; see compliance/queries.py), so these pages are not theirs.
+queries in the app (a query carries no authority; see compliance/questions.py), so these pages are not theirs.
 """
 
 from django import forms
@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import agency_user_required, coordinator_required, role_required
 from agencies.models import Agency
 from compliance.models import Query
-from compliance.queries import query_answer, query_ask, query_record, query_search
+from compliance.questions import query_answer, query_ask, query_record, query_search
+from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
-from placements.forms import add_service_errors
 
 PAGE_SIZE = 25
 

@@ -9,7 +9,6 @@ region sees drafts), role checks are `accounts.decorators`, and every write is a
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,21 +41,12 @@ from compliance.forms import (
     items_from,
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
-from placements.forms import add_service_errors
+from futuresocial.forms import add_service_errors
+from futuresocial.security import client_ip
 from region.models import Authority
 
 PAGE_SIZE = 50
 Status = CorrectiveAction.Status
-
-
-def client_ip(request) -> str | None:
-    """The address a request came from: `REMOTE_ADDR`, or the first `X-Forwarded-For` entry when the app runs behind
-    a proxy that sets it (`USE_X_FORWARDED_FOR = True`; off by default, since a client can forge the header)."""
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        first = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-        if first:
-            return first
-    return request.META.get("REMOTE_ADDR")
 
 
 def _actions(user):

@@ -7,8 +7,6 @@ from futuresocial.scoping import visible_to
 from mou.selectors import version_in_force
 from placements.models import Placement
 
-# A breach case still needs someone's attention until it is resolved or dismissed.
-CLOSED_BREACH_STATUSES = (Breach.Status.RESOLVED, Breach.Status.DISMISSED)
 HOME_LIST_LENGTH = 5
 
 
@@ -22,7 +20,7 @@ def home_summary(*, user):
         "version_in_force": version_in_force(on=today),
         "placements_current": placements.filter(start_date__lte=today).exclude(end_date__lt=today).count(),
         "placements_total": placements.count(),
-        "breaches_open": breaches.exclude(status__in=CLOSED_BREACH_STATUSES).count(),
+        "breaches_open": breaches.unresolved().count(),
         "corrective_actions_awaiting_signature": awaiting_signature.count(),
         "agencies_by_standing": {
             row["standing"]: row["n"]
@@ -44,7 +42,7 @@ def agency_portal_summary(*, agency, user, today):
         "suspension": current_suspension(agency=agency, today=today),
         "open_breaches": list(
             visible_to(Breach.objects.all(), user)
-            .exclude(status__in=CLOSED_BREACH_STATUSES)
+            .unresolved()
             .select_related("placement__worker", "placement__role", "authority")
             .order_by("-detected_at", "-id")[:HOME_LIST_LENGTH]
         ),

@@ -24,11 +24,11 @@ from compliance.corrective_actions import (
     corrective_actions_for,
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
-from compliance.views_corrective import client_ip
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.scoping import visible_to
+from futuresocial.security import client_ip
 from region.models import Authority
 
 

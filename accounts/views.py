@@ -1,9 +1,0 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-
-from accounts.selectors import home_summary
-
-
-@login_required
-def home(request):
-    return render(request, "accounts/home.html", {"summary": home_summary(user=request.user)})
