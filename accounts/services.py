@@ -3,8 +3,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from agencies.models import Agency
 from region.models import Authority
+
+# The agency a user belongs to, named through the user's own relation: agencies sit above the region's people.
+Agency = User._meta.get_field("agency").related_model
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ agency's standing history (agencies.selectors.standing_history) can say who did 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Least
@@ -25,28 +25,14 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
-from compliance.breaches import breach_set_status
-from compliance.models import Breach
 from futuresocial.notifications import agency_addresses, council_addresses, notify, site_url
 
 Standing = Agency.Standing
 Kind = Suspension.Kind
 
 REMOVED_STAYS_REMOVED = "{agency} has been removed from the MoU's list of agencies; a removed agency stays removed."
-# A breach case dismissed as no breach cannot be the ground of a suspension.
-UNCITABLE_BREACH_STATUSES = (Breach.Status.DISMISSED,)
-# Citing a case in a suspension escalates it, unless it is already escalated or closed (resolved stays resolved).
-BREACH_STATUSES_ESCALATED_ON_SUSPENSION = (
-    Breach.Status.OPEN,
-    Breach.Status.UNDER_REVIEW,
-    Breach.Status.CORRECTIVE_ACTION,
-)
-
-
-def _require_coordinator(user, doing: str) -> None:
-    if user is None or not getattr(user, "is_coordinator", False):
-        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
 
 
 def _locked(agency: Agency) -> Agency:
@@ -88,92 +74,6 @@ def _overlapping(*, agency: Agency, starts_on: date, ends_on: date | None):
     return overlapping.order_by("starts_on", "id")
 
 
-def _checked_breaches(*, agency: Agency, breaches) -> list[Breach]:
-    breaches = list(breaches)
-    others = [b for b in breaches if b.agency_id != agency.pk]
-    if others:
-        ids = ", ".join(str(b.pk) for b in others)
-        raise ValidationError({"breaches": f"Breach cases {ids} are not {agency}'s: cite only its own cases."})
-    dismissed = [b for b in breaches if b.status in UNCITABLE_BREACH_STATUSES]
-    if dismissed:
-        ids = ", ".join(str(b.pk) for b in dismissed)
-        raise ValidationError({"breaches": f"Breach cases {ids} were dismissed and cannot ground a suspension."})
-    return breaches
-
-
-def _checked_dates(*, kind: str, starts_on: date, ends_on: date | None, today: date) -> None:
-    if kind not in Kind.values:
-        raise ValidationError({"kind": f"Choose {Kind.TEMPORARY.label.lower()} or {Kind.ONGOING.label.lower()}."})
-    if starts_on < today:
-        raise ValidationError(
-            {"starts_on": f"A suspension starts today ({today:%d %B %Y}) or later: the past standing stays as it was."}
-        )
-    if kind == Kind.TEMPORARY and ends_on is None:
-        raise ValidationError({"ends_on": "A temporary suspension needs the date it ends."})
-    if kind == Kind.ONGOING and ends_on is not None:
-        raise ValidationError(
-            {
-                "ends_on": (
-                    "An ongoing suspension lasts until it is lifted: leave the end date empty, or choose temporary."
-                )
-            }
-        )
-    if ends_on is not None and ends_on <= starts_on:
-        raise ValidationError({"ends_on": f"The end date must be after the start ({starts_on:%d %B %Y})."})
-
-
-def _escalate(breaches: list[Breach], *, by, suspension: Suspension) -> None:
-    """Cited cases still being worked on move to `escalated` (SPEC §3 Breach) through the breach workflow, which
-    records the move and its reason in each case's timeline."""
-    kind = suspension.get_kind_display().lower()
-    reason = f"Cited in the {kind} suspension of {suspension.agency} from {suspension.starts_on:%d %B %Y}."
-    for breach in breaches:
-        if breach.status in BREACH_STATUSES_ESCALATED_ON_SUSPENSION:
-            breach_set_status(breach=breach, status=Breach.Status.ESCALATED, by=by, reason=reason)
-
-
-@transaction.atomic
-def agency_suspend(
-    *, agency: Agency, kind: str, starts_on: date, ends_on: date | None = None, reason: str, breaches=(), by
-) -> Suspension:
-    """Suspend an agency, temporarily (to `ends_on`) or until lifted, from `starts_on` (today or later).
-
-    In effect today: the standing becomes `suspended` at once; later: on its day (`agency_standing_sync`). The cited
-    breach cases (the agency's own) are escalated. Every council user and the agency are told by email.
-    """
-    _require_coordinator(by, "suspend an agency")
-    today = timezone.localdate()
-    agency = _locked(agency)
-    _refuse_if_removed(agency)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the agency is suspended: the agency and every council read it."})
-    _checked_dates(kind=kind, starts_on=starts_on, ends_on=ends_on, today=today)
-    clash = _overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
-    if clash is not None:
-        raise ValidationError(
-            f"{agency} already has a suspension {_period(clash)}; "
-            "lift it first or choose dates that do not overlap it.",
-            code="overlap",
-        )
-    breaches = _checked_breaches(agency=agency, breaches=breaches)
-    with pghistory.context(user=by.pk, action="suspension imposed", reason=reason):
-        suspension = Suspension(
-            agency=agency, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason, imposed_by=by
-        )
-        suspension.full_clean()
-        suspension.save()
-        suspension.breaches.set(breaches)
-        _escalate(breaches, by=by, suspension=suspension)
-        _standing_settle(agency=agency, today=today)
-    notify(
-        to=[*council_addresses(), *agency_addresses(agency)],
-        template="suspension_imposed",
-        context=_email_context(suspension, today=today, breaches=breaches),
-    )
-    return suspension
-
-
 def _period(suspension: Suspension) -> str:
     if suspension.lifted_on is not None:
         return f"from {suspension.starts_on:%d %B %Y}, lifted from {suspension.lifted_on:%d %B %Y}"
@@ -192,7 +92,7 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
     A suspension that has not started yet is lifted from its start, so it never takes effect. The standing returns
     to `approved` once no other suspension is in effect; a removed agency stays removed.
     """
-    _require_coordinator(by, "lift a suspension")
+    require_coordinator(by, "lift a suspension")
     today = timezone.localdate()
     agency = _locked(suspension.agency)
     _refuse_if_removed(agency)
@@ -239,7 +139,7 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
 def agency_remove(*, agency: Agency, by, reason: str) -> Agency:
     """Remove an agency from the MoU's list for good: it never registers a placement again. Its suspensions stay
     on record as they are; every council user and the agency are told."""
-    _require_coordinator(by, "remove an agency")
+    require_coordinator(by, "remove an agency")
     agency = _locked(agency)
     if agency.standing == Standing.REMOVED:
         raise ValidationError(f"{agency} has already been removed from the MoU's list of agencies.", code="removed")

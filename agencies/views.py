@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import coordinator_required
-from agencies.forms import AgencyFilterForm, LiftForm, RemoveForm, SuspendForm, SuspensionFilterForm
+from agencies.forms import AgencyFilterForm, LiftForm, RemoveForm, SuspensionFilterForm
 from agencies.models import Agency, Suspension
 from agencies.selectors import STATE_LABELS, standing_history, suspension_state, suspensions_in_state
-from agencies.services import agency_remove, agency_suspend, suspension_lift
+from agencies.services import agency_remove, suspension_lift
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 
@@ -102,35 +102,6 @@ def agency_detail(request, pk):
             "may_act": request.user.is_coordinator and agency.standing != Agency.Standing.REMOVED,
         },
     )
-
-
-@coordinator_required
-def agency_suspend_page(request, pk):
-    agency = get_object_or_404(Agency, pk=pk)
-    if agency.standing == Agency.Standing.REMOVED:
-        messages.error(
-            request, f"{agency} has been removed from the MoU's list of agencies; a removed agency stays removed."
-        )
-        return redirect("agencies:detail", pk=agency.pk)
-    initial = {"breaches": request.GET.getlist("breaches")} if request.method == "GET" else None
-    form = SuspendForm(request.POST or None, agency=agency, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            suspension = agency_suspend(agency=agency, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            when = (
-                "from today"
-                if suspension.starts_on <= timezone.localdate()
-                else f"from {suspension.starts_on:%-d %B %Y}"
-            )
-            messages.success(
-                request,
-                f"{agency} is suspended {when}. Every council's users and the agency have been emailed.",
-            )
-            return redirect("agencies:detail", pk=agency.pk)
-    return render(request, "agencies/suspend_form.html", {"agency": agency, "form": form})
 
 
 @coordinator_required

@@ -20,28 +20,16 @@ from django.utils import timezone
 from compliance.models import AuditRun
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql
 from placements.models import PermanentLeaver, Placement, TimesheetLine
+from placements.watermark import WATERMARK_LOCK
 
 CHUNK_LINES = getattr(settings, "AUDIT_CHUNK_LINES", 200_000)
 # A running audit whose worker has shown no sign of life for this long is taken to be dead; the next run takes over.
 STALE_AFTER = timedelta(seconds=getattr(settings, "AUDIT_STALE_AFTER_SECONDS", 300))
-# Advisory lock between writers of lines/placements/leavers (shared) and an audit fixing its id range (exclusive).
-WATERMARK_LOCK = 7_301_015
 LINES_SHARE_OF_PROGRESS = 95
 
 
 class AuditBusy(Exception):
     """Another audit is running; this one waits its turn."""
-
-
-def hold_audit_watermark() -> None:
-    """Called inside every transaction that adds timesheet lines, placements or permanent leavers.
-
-    Ids come from sequences before commit, so a line with a low id may become visible after an audit has read the
-    highest id; such a line would never be judged. Writers hold this lock (shared, until their commit) and an audit
-    takes it exclusively while it fixes its range, so it waits for every in-flight write to commit first.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [WATERMARK_LOCK])
 
 
 def audit_perform(*, run_id: int, on_progress: Callable[[AuditRun], None] | None = None) -> AuditRun | None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 import pghistory
 
 from accounts.models import User
+from accounts.permissions import require_coordinator
 from compliance.models import Breach, BreachNote
 from futuresocial.history import history_entries, history_events
 from futuresocial.notifications import notify, site_url
@@ -59,11 +60,6 @@ def _label(status: str) -> str:
 
 def _or_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
-def _require_coordinator(user, doing: str) -> None:
-    if user is None or not getattr(user, "is_coordinator", False):
-        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
 
 
 def _as(by):
@@ -139,7 +135,7 @@ STATUS_FIELDS = ("status", "closed_at", "dismissed_reason", "updated_at")
 def breach_set_status(*, breach: Breach, status: str, by, reason: str = "", note: str = "") -> Breach:
     """Move a case to `status` if `TRANSITIONS` allows it (dismissing needs a `reason`), stamping `closed_at` when
     it is resolved or dismissed and clearing it when it is reopened. `note` is added to the case's timeline."""
-    _require_coordinator(by, "change a breach's status")
+    require_coordinator(by, "change a breach's status")
     with _as(by):
         (locked,) = _locked([breach])
         refusal = transition_refusal(locked, status, reason=reason)
@@ -157,7 +153,7 @@ def breaches_bulk_set_status(*, breaches: Iterable[Breach], status: str, by, rea
 
     Returns {"moved": [cases moved], "unchanged": [cases already there]}.
     """
-    _require_coordinator(by, "change breaches' status")
+    require_coordinator(by, "change breaches' status")
     with _as(by):
         locked = _locked(breaches)
         if not locked:
@@ -194,7 +190,7 @@ def _assignee_refusal(assignee) -> str | None:
 @transaction.atomic
 def breach_assign(*, breach: Breach, assignee, by) -> Breach:
     """Give the case to a coordinator (`assignee`), or to nobody (None)."""
-    _require_coordinator(by, "assign a breach")
+    require_coordinator(by, "assign a breach")
     if (refusal := _assignee_refusal(assignee)) is not None:
         raise ValidationError({"assignee": refusal}, code="not_a_coordinator")
     with _as(by):
@@ -213,7 +209,7 @@ def breaches_bulk_assign(*, breaches: Iterable[Breach], assignee, by) -> dict:
 
     Returns {"moved": [cases reassigned], "unchanged": [cases already theirs]}.
     """
-    _require_coordinator(by, "assign breaches")
+    require_coordinator(by, "assign breaches")
     if (refusal := _assignee_refusal(assignee)) is not None:
         raise ValidationError({"assignee": refusal}, code="not_a_coordinator")
     assignee_id = assignee.pk if assignee else None
@@ -238,7 +234,7 @@ def breaches_bulk_assign(*, breaches: Iterable[Breach], assignee, by) -> dict:
 
 @transaction.atomic
 def breach_set_severity(*, breach: Breach, severity: str, by) -> Breach:
-    _require_coordinator(by, "change a breach's severity")
+    require_coordinator(by, "change a breach's severity")
     if severity not in Breach.Severity.values:
         raise ValidationError(
             {"severity": f'"{severity}" is not a severity: use {_or_list(Breach.Severity.values)}.'}, code="invalid"

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.permissions import require_coordinator
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from futuresocial.scoping import visible_to
@@ -51,15 +52,6 @@ class ItemDraft:
 # --- Reading
 
 
-def corrective_actions_for(user, queryset=None):
-    """The corrective actions `user` may read (SPEC §2: an agency its own, a council those citing breach cases at its
-    authority, the region all). A draft is the coordinator's work in progress: only the region sees it."""
-    actions = visible_to(CorrectiveAction.objects.all() if queryset is None else queryset, user)
-    if not getattr(user, "is_regional", False):
-        actions = actions.exclude(status=Status.DRAFT)
-    return actions
-
-
 def cited_breaches(*, action, user):
     """The breach cases an agreement cites that `user` may see, with their evidence and the period of the offending
     work (first and last day of its lines; none for a rule judged on the placement itself)."""
@@ -84,11 +76,6 @@ def _history_names_by(service):
             return service(*args, by=by, **kwargs)
 
     return wrapped
-
-
-def _require_coordinator(user, doing: str) -> None:
-    if user is None or not getattr(user, "is_coordinator", False):
-        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
 
 
 def _locked(action: CorrectiveAction) -> CorrectiveAction:
@@ -176,7 +163,7 @@ def _write_items(action: CorrectiveAction, items: list[ItemDraft]) -> None:
 def corrective_action_draft(*, agency, breaches, items, summary: str = "", by) -> CorrectiveAction:
     """Draft an agreement with `agency` citing `breaches` (all of that agency) with its remedial `items`
     (`ItemDraft`s or dicts with `description` and `due_on`, not in the past). Nothing reaches the agency yet."""
-    _require_coordinator(by, "draft a corrective action")
+    require_coordinator(by, "draft a corrective action")
     breaches = _checked_breaches(agency=agency, breaches=breaches)
     items = _checked_items(items)
     action = CorrectiveAction.objects.create(agency=agency, summary=(summary or "").strip(), created_by=by)
@@ -190,7 +177,7 @@ def corrective_action_draft(*, agency, breaches, items, summary: str = "", by) -
 def corrective_action_update(*, action, by, breaches=None, items=None, summary=None) -> CorrectiveAction:
     """Change a draft: its summary, its cited breaches, and its remedial items (replaced as a whole). Once issued,
     the agreement is what the agency was sent and stays as it is."""
-    _require_coordinator(by, "change a corrective action")
+    require_coordinator(by, "change a corrective action")
     action = _locked(action)
     _refuse_unless(action, Status.DRAFT, doing="be changed")
     if breaches is not None:
@@ -222,7 +209,7 @@ def _set_breach_status(breaches, *, status: str, by, reason: str) -> None:
 def corrective_action_issue(*, action, by) -> CorrectiveAction:
     """Send a draft to the agency to sign: its open cases move to `corrective_action`, and its users (and its
     contact address) are emailed a link to the agreement in the portal."""
-    _require_coordinator(by, "issue a corrective action")
+    require_coordinator(by, "issue a corrective action")
     action = _locked(action)
     _refuse_unless(action, Status.DRAFT, doing="be issued")
     if not action.items.exists():
@@ -281,7 +268,7 @@ def _ip_or_none(ip):
 @_history_names_by
 def corrective_action_item_done(*, item, by, done_on: date | None = None) -> CorrectiveActionItem:
     """The coordinator records that the agency has done one remedial action (today unless `done_on` says)."""
-    _require_coordinator(by, "record a remedial action as done")
+    require_coordinator(by, "record a remedial action as done")
     action = _locked(item.corrective_action)
     _refuse_unless(action, Status.SIGNED, doing="have its remedial actions marked done")
     item = CorrectiveActionItem.objects.select_for_update().get(pk=item.pk)
@@ -302,7 +289,7 @@ def corrective_action_item_done(*, item, by, done_on: date | None = None) -> Cor
 def corrective_action_complete(*, action, by) -> CorrectiveAction:
     """Close a signed agreement whose remedial actions are all done: the cases it cited (still at `corrective_action`
     and cited by no other live agreement) are resolved."""
-    _require_coordinator(by, "complete a corrective action")
+    require_coordinator(by, "complete a corrective action")
     action = _locked(action)
     _refuse_unless(action, Status.SIGNED, doing="be completed")
     undone = list(action.items.filter(done_on__isnull=True).order_by("due_on", "id"))

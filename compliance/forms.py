@@ -3,10 +3,11 @@
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 import django_filters
 
-from agencies.models import Agency
+from agencies.models import Agency, Suspension
 from compliance.corrective_actions import CITABLE_BREACH_STATUSES, LIVE_STATUSES, ItemDraft
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.forms import DATE_INPUT
@@ -124,3 +125,57 @@ class CorrectiveActionFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(overdue_q(self.today))
+
+
+# --- Suspending an agency (compliance/suspensions.py)
+
+
+class SuspensionBreachChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, breach):
+        parts = [f"No. {breach.pk}", breach.get_rule_display()]
+        if breach.placement_id:
+            parts.append(
+                f"{breach.placement.worker.swe_number} at {breach.authority.name if breach.authority else '—'}"
+            )
+        parts.append(f"£{breach.excess_amount:,.2f}")
+        parts.append(breach.get_status_display().lower())
+        return " · ".join(parts)
+
+
+class SuspendForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=Suspension.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Suspension.Kind.TEMPORARY,
+        help_text="Temporary: ends by itself on its end date. Ongoing: until you lift it.",
+    )
+    starts_on = forms.DateField(
+        label="Starts on", widget=DATE_INPUT, help_text="Today or later. The agency is suspended from this day."
+    )
+    ends_on = forms.DateField(
+        label="Ends on",
+        widget=DATE_INPUT,
+        required=False,
+        help_text="Temporary suspensions only: the first day the agency is approved again.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The agency and every council's users are emailed this, and it shows on the agency's page.",
+    )
+    breaches = SuspensionBreachChoiceField(
+        label="Breach cases behind it",
+        queryset=Breach.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The agency's own cases; open ones move to 'escalated'.",
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate()
+        self.fields["breaches"].queryset = (
+            Breach.objects.filter(agency=agency)
+            .exclude(status=Breach.Status.DISMISSED)
+            .select_related("placement__worker", "authority")
+            .order_by("-detected_at", "-id")
+        )

@@ -246,6 +246,12 @@ class BreachNote(models.Model):
         return f"Note on breach {self.breach_id} by {self.author}"
 
 
+class CorrectiveActionQuerySet(models.QuerySet):
+    def published(self):
+        """Agreements past their draft: issued to the agency (and so signed, completed or lapsed since)."""
+        return self.exclude(status=CorrectiveAction.Status.DRAFT)
+
+
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="corrective_actions_are_never_deleted", operation=pgtrigger.Delete))
 class CorrectiveAction(models.Model):
@@ -284,7 +290,10 @@ class CorrectiveAction(models.Model):
             ),
         ]
 
-    scope = {"agency": "agency", "authority": "breaches__authority"}
+    objects = CorrectiveActionQuerySet.as_manager()
+
+    # A draft is the coordinator's work in progress: tenants see an agreement once it is issued.
+    scope = {"agency": "agency", "authority": "breaches__authority", "tenants_see": "published"}
 
     def __str__(self):
         return f"Corrective action {self.pk} with {self.agency}"

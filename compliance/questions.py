@@ -18,16 +18,12 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.permissions import require_coordinator
 from compliance.models import Query
 from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 
 Asker = Query.Asker
 Channel = Query.Channel
-
-
-def _require_coordinator(user, doing: str) -> None:
-    if user is None or not getattr(user, "is_coordinator", False):
-        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
 
 
 def _required(value: str, field: str, message: str) -> str:
@@ -45,7 +41,7 @@ def query_record(
 
     An agency's query names the agency (which then reads it, and its answer, in its portal); nobody else's does.
     """
-    _require_coordinator(by, "record a query")
+    require_coordinator(by, "record a query")
     if asked_by_kind not in Asker.values:
         raise ValidationError({"asked_by_kind": "Say who asked: a social worker, an agency or a council."})
     if channel not in (Channel.EMAIL, Channel.PHONE):
@@ -105,7 +101,7 @@ def _create(*, asked_by_kind, asked_by_name, agency, channel, subject, question,
 def query_answer(*, query: Query, answer: str, by) -> Query:
     """The coordinator answers a query, or corrects an answer (the earlier one stays in history). An agency that
     asked is emailed the answer."""
-    _require_coordinator(by, "answer a query")
+    require_coordinator(by, "answer a query")
     answer = _required(answer, "answer", "Write the answer.")
     query = Query.objects.select_for_update(of=("self",)).select_related("agency").get(pk=query.pk)
     amended = bool(query.answer)

@@ -2,6 +2,8 @@ import logging
 
 from celery import shared_task
 
+from compliance.models import AuditRun
+
 logger = logging.getLogger(__name__)
 
 
@@ -16,14 +18,13 @@ def run_audit(self, run_id: int) -> None:
         # Another run is judging lines right now; this one follows once it is done.
         raise self.retry(countdown=15) from busy
     if finished is not None:
-        from dashboards.summaries import summaries_refresh
+        from compliance.signals import audit_finished
 
-        # The dashboards read pre-computed summaries: bring them up to the lines just judged. The audit stands
-        # whatever happens there (it is finished and recorded); beat's hourly refresh catches up.
-        try:
-            summaries_refresh()
-        except Exception:
-            logger.exception("Dashboard summaries not refreshed after audit run %s", run_id)
+        # Whoever reads the judged lines catches up (the dashboards' summaries). The audit stands whatever happens
+        # there (it is finished and recorded); beat's hourly refresh catches up.
+        for receiver, outcome in audit_finished.send_robust(sender=AuditRun, run=finished):
+            if isinstance(outcome, Exception):
+                logger.error("After audit run %s, %s failed", run_id, receiver.__qualname__, exc_info=outcome)
 
 
 @shared_task

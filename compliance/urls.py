@@ -1,10 +1,12 @@
 from django.urls import path
 
-from compliance.views import audit, breaches, corrective_actions, questions
+from compliance.views import audit, breaches, corrective_actions, questions, suspensions
 
 app_name = "compliance"
 
 urlpatterns = [
+    # Suspending an agency (compliance/views/suspensions.py); its other pages are the agencies app's
+    path("agencies/<int:pk>/suspend/", suspensions.agency_suspend_page, name="agency-suspend"),
     # The query log (compliance/views/questions.py)
     path("queries/", questions.query_list, name="queries"),
     path("queries/new/", questions.query_new, name="query-new"),

@@ -17,7 +17,7 @@ or subtracts by hand. Which groups a refresh recomputes:
 The rows of `MonthlyRates` and `AgencyLines` that the recomputed groups feed (their authority's, the region's and the
 agency's) are added up again from `RateSummary` in the same transaction; a page never sees one without the other.
 
-The line watermark is fixed the way the audit fixes its own (`compliance.audit.hold_audit_watermark`): under the
+The line watermark is fixed the way the audit fixes its own (`placements.watermark.hold_audit_watermark`): under the
 writers' advisory lock, so no line with a lower id can commit after it.
 """
 
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from compliance.audit import WATERMARK_LOCK
 from dashboards.models import AgencyLines, MonthlyRates, RateSummary, SummaryWatermark
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql
 from placements.models import Placement
+from placements.watermark import WATERMARK_LOCK
 
 # One refresh at a time: a second waits for the first and then finds little or nothing left to do.
 REFRESH_LOCK = 7_301_016

@@ -41,6 +41,7 @@ from demo.plan import Plan, PlannedPlacement, make_plan, money
 from mou.models import Cap, MouVersion, Role
 from mou.selectors import cap_for
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
+from placements.timesheets import week_ending_of
 from region.models import Authority
 from workforce.models import OfficialFigure, WorkforceReturn
 
@@ -397,7 +398,7 @@ def _load_cap_exceptions(summary: Summary, plan: Plan, placements: dict, users: 
 
 def _weeks(placement: PlannedPlacement) -> list[date]:
     """Week-ending Sundays with work in them, from the start to the last day, none ending after DATA_END."""
-    first = placement.start_date + timedelta(days=6 - placement.start_date.weekday())
+    first = week_ending_of(placement.start_date)
     weeks = []
     week_ending = first
     while week_ending <= DATA_END and week_ending - timedelta(days=6) <= placement.last_day:

@@ -39,13 +39,6 @@ def _regional_only(queryset, user):
     return queryset if user.is_regional else queryset.none()
 
 
-def _drafts_only_for_the_region(queryset, user):
-    # A draft agreement is the coordinator's work in progress: the rule of compliance.corrective_actions.
-    from compliance.corrective_actions import corrective_actions_for
-
-    return corrective_actions_for(user, queryset)
-
-
 @dataclass(frozen=True)
 class HistorySubject:
     """A model with a history page. `children`: models whose events are shown with the object's (a version's caps,
@@ -63,9 +56,7 @@ HISTORY_MODELS = {
     "mou.mouversion": HistorySubject(children=("mou.Cap",)),  # drafts: MouVersion.scope["tenants_see"]
     "mou.cap": HistorySubject(visible_through="version"),
     "compliance.breach": HistorySubject(),
-    "compliance.correctiveaction": HistorySubject(
-        children=("compliance.CorrectiveActionItem",), restrict=_drafts_only_for_the_region
-    ),
+    "compliance.correctiveaction": HistorySubject(children=("compliance.CorrectiveActionItem",)),
     "agencies.suspension": HistorySubject(),
     "agencies.agency": HistorySubject(),
     "placements.capexception": HistorySubject(),

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 import pghistory
 
+from accounts.permissions import require_coordinator
 from mou.models import Cap, MouVersion, Role
 
 Status = MouVersion.Status
@@ -38,11 +39,6 @@ class CapInput:
     engagement_type: str | None
     max_pay_rate: Decimal
     max_charge_rate: Decimal | None = None
-
-
-def _require_coordinator(user, doing: str) -> None:
-    if user is None or not getattr(user, "is_coordinator", False):
-        raise PermissionDenied(f"Only the workforce coordinator can {doing}.")
 
 
 def _refuse_unless_draft(version: MouVersion) -> None:
@@ -116,7 +112,7 @@ def mou_version_draft(
     by,
 ) -> MouVersion:
     """A new draft version with its caps; `binds_existing_from` defaults to `effective_from`."""
-    _require_coordinator(by, "draft an MoU version")
+    require_coordinator(by, "draft an MoU version")
     binds_existing_from = binds_existing_from or effective_from
     _name_is_free(name)
     _checked_dates(effective_from=effective_from, binds_existing_from=binds_existing_from)
@@ -138,7 +134,7 @@ def mou_version_draft(
 @transaction.atomic
 def mou_version_update_draft(*, version: MouVersion, by, caps: list[CapInput] | None = None, **changes) -> MouVersion:
     """Change a draft: any of its fields, and its caps replaced as a whole when `caps` is given."""
-    _require_coordinator(by, "edit an MoU version")
+    require_coordinator(by, "edit an MoU version")
     unknown = set(changes) - set(VERSION_FIELDS)
     if unknown:
         raise ValueError(f"not fields of a version: {sorted(unknown)}")
@@ -176,7 +172,7 @@ def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None 
     version that bound it), and not later, since exactly one version is in force on any date (SPEC §3) and until its
     date that is still the current one. Until then the draft stays a draft, and its what-if shows its effect.
     """
-    _require_coordinator(by, "bring an MoU version into force")
+    require_coordinator(by, "bring an MoU version into force")
     today = today or timezone.localdate()
     # The published versions and the draft, locked: two coordinators bringing versions into force at once queue.
     locked = {

@@ -1,7 +1,5 @@
 """Forms of the agency portal: they read and tidy what a person typed; the services decide what is allowed."""
 
-from datetime import timedelta
-
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -16,12 +14,6 @@ from placements.models import Placement
 from region.models import Authority
 
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}
-SUNDAY = 6  # date.weekday()
-
-
-def week_ending_for(day):
-    """The Sunday that ends the week (Monday to Sunday) holding `day`."""
-    return day + timedelta(days=(SUNDAY - day.weekday()) % 7)
 
 
 # --- Placements

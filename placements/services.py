@@ -1,4 +1,4 @@
-"""Writes for placements, leavers and cap exceptions. Timesheet submission lives in placements/timesheets.py."""
+"""Writes for placements, leavers and cap exceptions. Timesheet submission lives in placements/timesheets/."""
 
 from datetime import date
 from decimal import Decimal
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from placements.models import CapException, PermanentLeaver, Placement, Worker
+from placements.watermark import hold_audit_watermark
 
 
 def worker_for(*, swe_number: str, qualified_on: date | None = None) -> Worker:
@@ -56,8 +57,6 @@ def placement_register(
     by=None,
 ) -> Placement:
     """Register a placement. Refused while the agency is suspended or removed (SPEC §3 Suspension)."""
-    from compliance.audit import hold_audit_watermark
-
     # Lock the agency row: a suspension imposed at this moment must not let one more placement through.
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     hold_audit_watermark()  # the audit judges placements by id: this one must not commit behind its watermark
@@ -128,8 +127,6 @@ def permanent_leaver_record(
     *, authority, worker_swe_number: str, left_on: date, reason: str, by=None
 ) -> PermanentLeaver:
     """Record that a worker left an employed post at a council (feeds the cooling-off rule)."""
-    from compliance.audit import hold_audit_watermark
-
     hold_audit_watermark()  # the audit judges leavers by id: this one must not commit behind its watermark
     worker = worker_for(swe_number=worker_swe_number)
     leaver = PermanentLeaver(authority=authority, worker=worker, left_on=left_on, reason=reason, recorded_by=by)

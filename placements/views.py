@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import agency_user_required
-from compliance.models import Breach
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from mou.selectors import cap_check
@@ -29,11 +28,10 @@ from placements.forms import (
     TimesheetUploadForm,
     TimesheetWeekFormSet,
     WeekPickerForm,
-    week_ending_for,
 )
 from placements.models import Placement, Timesheet, TimesheetLine
 from placements.services import agency_refusal, placement_register
-from placements.timesheets import TimesheetRejected, timesheet_submit
+from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.uploads import UploadRejected
 from placements.uploads import timesheet_upload as upload_service
 
@@ -105,7 +103,7 @@ def placement_detail(request, pk):
     )
     for timesheet in timesheets:
         timesheet.current = [line for line in timesheet.all_lines if line.revision == timesheet.revision]
-    breaches = visible_to(Breach.objects.filter(placement=placement), request.user).order_by("-detected_at", "-id")
+    breaches = visible_to(placement.breaches.all(), request.user).order_by("-detected_at", "-id")
     check = cap_check(
         role=placement.role,
         on=placement.start_date,
@@ -137,14 +135,14 @@ def _week_ending(request, placement):
     picker = WeekPickerForm(request.POST if request.method == "POST" else request.GET)
     if picker.is_valid():
         asked = picker.cleaned_data["week_ending"]
-        week_ending = week_ending_for(asked)
+        week_ending = week_ending_of(asked)
         if week_ending != asked and request.method == "GET":
             messages.info(request, f"Weeks end on a Sunday: showing the week ending {week_ending:%A %d %B %Y}.")
         return week_ending
-    last_sunday = week_ending_for(timezone.localdate()) - timedelta(days=7)
+    last_sunday = week_ending_of(timezone.localdate()) - timedelta(days=7)
     if placement.end_date:
-        last_sunday = min(last_sunday, week_ending_for(placement.end_date))
-    return max(last_sunday, week_ending_for(placement.start_date))
+        last_sunday = min(last_sunday, week_ending_of(placement.end_date))
+    return max(last_sunday, week_ending_of(placement.start_date))
 
 
 @agency_user_required
@@ -239,11 +237,11 @@ def timesheet_upload_template(request):
     writer.writerow(UPLOAD_COLUMNS)
     if placement is not None:
         placement_id, pay, charge = placement.pk, placement.pay_rate, placement.charge_rate
-        monday = max(placement.start_date, week_ending_for(timezone.localdate()) - timedelta(days=13))
+        monday = max(placement.start_date, week_ending_of(timezone.localdate()) - timedelta(days=13))
         monday -= timedelta(days=monday.weekday())
     else:
         placement_id, pay, charge = 123, "30.00", "40.00"
-        monday = week_ending_for(timezone.localdate()) - timedelta(days=13)
+        monday = week_ending_of(timezone.localdate()) - timedelta(days=13)
     for offset in range(5):
         writer.writerow([placement_id, (monday + timedelta(days=offset)).isoformat(), "7.50", pay, charge])
     return response

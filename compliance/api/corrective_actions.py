@@ -21,7 +21,6 @@ from compliance.corrective_actions import (
     corrective_action_item_done,
     corrective_action_sign,
     corrective_action_update,
-    corrective_actions_for,
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.api.filters import FilterSet, IdFilter
@@ -152,7 +151,7 @@ class CorrectiveActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
             Prefetch("breaches", queryset=visible_to(Breach.objects.only("id").order_by("id"), user)),
             Prefetch("items", queryset=CorrectiveActionItem.objects.order_by("due_on", "id")),
         )
-        return corrective_actions_for(user, actions)
+        return visible_to(actions, user)
 
     def _answer(self, action):
         return Response(self.get_serializer(action).data)

@@ -21,7 +21,6 @@ import django_filters
 from accounts.decorators import coordinator_required, role_required
 from agencies.models import Agency
 from compliance import breaches as services
-from compliance.corrective_actions import corrective_actions_for
 from compliance.models import Breach, BreachLine
 from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
@@ -278,7 +277,7 @@ def breach_detail(request, pk):
         LINES_PAGE_SIZE,
     ).get_page(request.GET.get("lines"))
     timeline, timeline_cut = services.breach_timeline(breach=breach, limit=TIMELINE_EVENTS)
-    corrective_actions = corrective_actions_for(user, breach.corrective_actions.all()).order_by("-created_at", "-id")
+    corrective_actions = visible_to(breach.corrective_actions.all(), user).order_by("-created_at", "-id")
     suspensions = visible_to(breach.suspensions.all(), user).order_by("-starts_on", "-id")
     today = timezone.localdate()
     coordinator = user.is_coordinator

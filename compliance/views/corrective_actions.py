@@ -1,7 +1,7 @@
 """Corrective-action pages: the coordinator drafts, issues, follows and completes agreements; an agency reads and
 signs its own in the portal; a council reads those citing breach cases at its authority.
 
-Views are thin: every action is looked up through `corrective_actions_for` (another tenant's is a 404, and only the
+Views are thin: every action is looked up through `visible_to` (another tenant's is a 404, and only the
 region sees drafts), role checks are `accounts.decorators`, and every write is a service of
 `compliance.corrective_actions` whose refusals are shown to the person who tried.
 """
@@ -30,7 +30,6 @@ from compliance.corrective_actions import (
     corrective_action_item_done,
     corrective_action_sign,
     corrective_action_update,
-    corrective_actions_for,
 )
 from compliance.forms import (
     CorrectiveActionFilter,
@@ -42,6 +41,7 @@ from compliance.forms import (
 )
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.forms import add_service_errors
+from futuresocial.scoping import visible_to
 from futuresocial.security import client_ip
 from region.models import Authority
 
@@ -50,7 +50,7 @@ Status = CorrectiveAction.Status
 
 
 def _actions(user):
-    return corrective_actions_for(user).select_related("agency")
+    return visible_to(CorrectiveAction.objects.all(), user).select_related("agency")
 
 
 def _one(user, pk):

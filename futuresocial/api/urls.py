@@ -3,10 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from agencies.api import AgencyViewSet, SuspensionViewSet
+from agencies.api import AgencyViewSet
 from compliance.api.audit import AuditRunViewSet
 from compliance.api.breaches import BreachViewSet
 from compliance.api.corrective_actions import CorrectiveActionViewSet
+from compliance.api.suspensions import SuspensionViewSet
 from dfe.api import DfeReturnView
 from futuresocial.api.views import TokenView
 from futuresocial.security import api_docs, login_throttled

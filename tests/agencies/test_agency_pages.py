@@ -11,8 +11,9 @@ from django.utils import timezone
 import pytest
 
 from agencies.models import Agency, Suspension
-from agencies.services import agency_standing_sync, agency_suspend
+from agencies.services import agency_standing_sync
 from compliance.models import Breach
+from compliance.suspensions import agency_suspend
 from tests.factories import AgencyFactory, PlacementFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,10 @@ import pytest
 from accounts.models import User
 from agencies.models import Agency, Suspension
 from agencies.selectors import suspension_state
-from agencies.services import agency_remove, agency_standing_sync, agency_suspend, suspension_lift
+from agencies.services import agency_remove, agency_standing_sync, suspension_lift
 from agencies.tasks import end_temporary_suspensions
 from compliance.models import Breach, BreachNote
+from compliance.suspensions import agency_suspend
 from placements.models import Placement
 from tests.api.test_reference_api import token_client
 from tests.factories import PlacementFactory, UserFactory

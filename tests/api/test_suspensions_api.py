@@ -9,8 +9,9 @@ import pytest
 from rest_framework.fields import DateTimeField
 
 from agencies.models import Agency, Suspension
-from agencies.services import agency_remove, agency_suspend
+from agencies.services import agency_remove
 from compliance.models import Breach
+from compliance.suspensions import agency_suspend
 from placements.models import Placement
 from tests.api.test_reference_api import token_client
 from tests.factories import AgencyFactory, PlacementFactory

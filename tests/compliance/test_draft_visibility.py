@@ -3,6 +3,7 @@
 import pytest
 
 from compliance.models import Breach, CorrectiveAction
+from futuresocial.scoping import visible_to
 from tests.factories import PlacementFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,20 @@ def test_the_coordinator_sees_the_draft(client, draft, coordinator):
     action, breach = draft
     client.force_login(coordinator)
     assert f"/corrective-actions/{action.pk}/" in client.get(f"/breaches/{breach.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["agency_user", "council_user"])
+def test_a_tenants_visible_to_holds_no_draft(draft, persona, request):
+    """The rule lives in `visible_to` (CorrectiveAction.scope), so no caller can forget it."""
+    action, _ = draft
+    issued = CorrectiveAction.objects.create(agency=action.agency, summary="Repay", status="issued")
+    issued.breaches.set(action.breaches.all())
+    user = request.getfixturevalue(persona)
+
+    assert list(visible_to(CorrectiveAction.objects.all(), user)) == [issued]
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "analyst"])
+def test_the_regions_visible_to_holds_the_draft(draft, persona, request):
+    action, _ = draft
+    assert list(visible_to(CorrectiveAction.objects.all(), request.getfixturevalue(persona))) == [action]

@@ -12,8 +12,8 @@ from django.db import connection
 import pytest
 
 from agencies.models import Agency
+from compliance import services as compliance_services
 from compliance.models import AuditRun
-from placements import timesheets
 from placements.models import Timesheet, TimesheetLine
 from placements.timesheets import (
     InvalidValue,
@@ -374,7 +374,7 @@ def test_two_concurrent_submissions_of_a_week_make_revisions_1_and_2(committed_p
     placement = committed_placement
     queued = []
     monkeypatch.setattr("compliance.tasks.run_audit.delay", queued.append)  # no broker in this test
-    real_audit_request = timesheets.audit_request
+    real_audit_request = compliance_services.audit_request
 
     def slow_audit_request(**kwargs):
         # Holds the first transaction open after its upsert, so the second's upsert meets the uncommitted row.
@@ -382,7 +382,7 @@ def test_two_concurrent_submissions_of_a_week_make_revisions_1_and_2(committed_p
         time.sleep(0.5)
         return run
 
-    monkeypatch.setattr(timesheets, "audit_request", slow_audit_request)
+    monkeypatch.setattr(compliance_services, "audit_request", slow_audit_request)
     start, failures, revisions = threading.Barrier(2), [], []
 
     def submit(hours):
