@@ -8,7 +8,7 @@ from accounts.models import User
 from agencies.models import Agency
 from futuresocial.api.filters import FilterSet
 from futuresocial.api.permissions import WriteRoles
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet
 
 COMPANY_NUMBER = r"^([0-9]{8}|[A-Za-z]{2}[0-9]{6})$"
 
@@ -78,9 +78,7 @@ class AgencyFilterSet(FilterSet):
         fields = ["standing", "is_msp", "supplied_through", "company_number"]
 
 
-class AgencyViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class AgencyViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Agencies and their standing: councils see every agency, an agency sees itself. The coordinator adds an
     agency (`POST`) and corrects its details (`PATCH`); its standing changes through suspensions, never here."""
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from futuresocial.api.filters import FilterSet
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import service_errors
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet
 from mou.api_whatif import WHAT_IF_DESCRIPTION, WhatIfQuerySerializer, WhatIfSerializer, what_if_response
 from mou.models import Cap, EngagementType, MouVersion, Role
 from mou.selectors import cap_check
@@ -48,7 +48,7 @@ class RoleSerializer(serializers.ModelSerializer):
         return code
 
 
-class RoleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class RoleViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The national job types the caps are set against (`capped: false`: above team manager, outside the MoU).
     The coordinator adds one (`POST`) or renames it and moves it in or out of the MoU (`PATCH`); its code is fixed."""
 
@@ -128,9 +128,7 @@ class MouVersionFilterSet(FilterSet):
         fields = ["status"]
 
 
-class MouVersionViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class MouVersionViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """MoU versions with their caps; the rules are public to every signed-in user, drafts to the region only.
 
     The coordinator drafts a version with its caps (`POST`), edits a draft (`PATCH`; `caps` replaces them all) and

@@ -22,7 +22,7 @@ from futuresocial.api.serializers import (
     service_errors,
     with_own_tenant,
 )
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet, ServiceCreateViewSet
 from mou.models import Role
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine
 from placements.services import cap_exception_record, permanent_leaver_record, placement_end, placement_register
@@ -54,26 +54,6 @@ def authority_field(**kwargs):
         help_text="ONS code of the authority, e.g. E08000029",
         **kwargs,
     )
-
-
-class ScopedCreateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """List, read and create through a service; who may create is `write_roles` (futuresocial.api.permissions).
-
-    The service gets the validated data as keyword arguments and `by`; a `worker_swe_number`/`worker_qualified_on`
-    pair (read from the worker, written as the service's `worker_*` arguments) is flattened on the way.
-    """
-
-    permission_classes = [WriteRoles]
-    service = None  # staticmethod(the service that writes), called with the validated data and `by`
-    service_field_names = {}  # model field names in the service's errors -> the API's names
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        worker = data.pop("worker", None)
-        if worker is not None:
-            data.update({f"worker_{name}": value for name, value in worker.items()})
-        with service_errors(self.service_field_names):
-            serializer.instance = self.service(**data, by=self.request.user)
 
 
 # --- placements ---
@@ -156,7 +136,7 @@ class PlacementFilterSet(FilterSet):
         return queryset.active_between(value, value)
 
 
-class PlacementViewSet(mixins.UpdateModelMixin, ScopedCreateViewSet):
+class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     """Placements: agencies register their own (refused while suspended or removed), the coordinator any agency's.
 
     `PATCH` changes `end_date` only (agency for its own placements, or the coordinator); nothing else changes after
@@ -214,7 +194,7 @@ class PermanentLeaverFilterSet(FilterSet):
         fields = ["authority", "reason"]
 
 
-class PermanentLeaverViewSet(ScopedCreateViewSet):
+class PermanentLeaverViewSet(ServiceCreateViewSet):
     """Workers who left an employed post at a council: each council records its own, the coordinator any."""
 
     # One query per page: leavers joined to their authority and worker (plus the count).
@@ -270,7 +250,7 @@ class CapExceptionFilterSet(FilterSet):
         return queryset.filter(valid_from__lte=value, valid_until__gte=value)
 
 
-class CapExceptionViewSet(ScopedCreateViewSet):
+class CapExceptionViewSet(ServiceCreateViewSet):
     """Signed approvals to pay above the cap: a council records them for placements at its authority, the
     coordinator for any; an agency reads those on its placements."""
 
@@ -374,7 +354,7 @@ class TimesheetFilterSet(FilterSet):
         fields = []
 
 
-class TimesheetViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     """Weekly timesheets with their current lines. An agency submits its own placements' weeks.
 
     `POST` submits a week; posting the same placement and week again is a **resubmission**: its lines replace the

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
-from futuresocial.api.views import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet, ReadOnlyViewSet
 from region.models import Authority
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn
 from workforce.selectors import REGION_NAME, Source, workforce_series
@@ -32,7 +32,7 @@ class AuthoritySerializer(serializers.ModelSerializer):
         fields = ["code", "la_code", "name", "kind"]
 
 
-class AuthorityViewSet(ScopedReadOnlyViewSet):
+class AuthorityViewSet(ReadOnlyViewSet):
     """The 14 councils and children's trusts: public reference data for every signed-in user."""
 
     queryset = Authority.objects.order_by("name")
@@ -134,7 +134,7 @@ class WorkforceReturnUploadRejectedSerializer(serializers.Serializer):
         description="Submit a return (201), or resubmit the return of that authority and period end (200).",
     )
 )
-class WorkforceReturnViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+class WorkforceReturnViewSet(BaseViewSet, viewsets.ModelViewSet):
     """Councils' workforce returns, per authority and period end, with the derived rates (SPEC §3).
 
     A council reads and submits its own authority's; the coordinator any; analysts read all. Posting a period end

@@ -10,7 +10,7 @@ from compliance.models import AuditRun
 from compliance.services import audit_request
 from futuresocial.api.filters import FilterSet
 from futuresocial.api.permissions import WriteRoles
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet
 
 
 class AuditRunSerializer(serializers.ModelSerializer):
@@ -38,7 +38,7 @@ class AuditRunFilterSet(FilterSet):
         fields = ["status", "trigger"]
 
 
-class AuditRunViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AuditRunViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Runs of the audit, to watch while they run: the region's (coordinator and analyst; councils and agencies see
     none). `POST` (coordinator, no body) queues a run and answers 202 with it; while one is already queued, that
     one is returned, since it will judge the same lines."""

@@ -14,7 +14,7 @@ from compliance.models import Breach
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet
 from mou.models import Role
 from placements.models import Placement
 from region.models import Authority
@@ -97,7 +97,7 @@ class BreachReportSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Breach.Severity.choices, default=Breach.Severity.MINOR)
 
 
-class BreachViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class BreachViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     """Breach cases: an agency sees its own, a council those at its authority, the region all.
 
     `PATCH` (coordinator) changes `status` (as SPEC §3 allows; dismissing needs a `reason`), `severity` and

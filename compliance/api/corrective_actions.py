@@ -26,6 +26,7 @@ from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from futuresocial.api.views import BaseViewSet
 from futuresocial.scoping import visible_to
 from futuresocial.security import client_ip
 from region.models import Authority
@@ -121,7 +122,9 @@ class CorrectiveActionFilterSet(FilterSet):
         fields = ["status"]
 
 
-class CorrectiveActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CorrectiveActionViewSet(
+    BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Corrective actions. `POST` drafts one (coordinator) and `PUT`/`PATCH` change a draft (its items are replaced
     as a whole); `POST {id}/issue/` sends it to the agency; `POST {id}/sign/` with `signed_name` signs it (a user of
     that agency); `POST {id}/items/{item_id}/done/` records a remedial action as done and `POST {id}/complete/`
@@ -147,11 +150,14 @@ class CorrectiveActionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
         user = self.request.user
         # One query per page for the actions, one for their breach ids (those the caller may see) and one for their
         # items (plus the count).
-        actions = self.queryset.prefetch_related(
-            Prefetch("breaches", queryset=visible_to(Breach.objects.only("id").order_by("id"), user)),
-            Prefetch("items", queryset=CorrectiveActionItem.objects.order_by("due_on", "id")),
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("breaches", queryset=visible_to(Breach.objects.only("id").order_by("id"), user)),
+                Prefetch("items", queryset=CorrectiveActionItem.objects.order_by("due_on", "id")),
+            )
         )
-        return visible_to(actions, user)
 
     def _answer(self, action):
         return Response(self.get_serializer(action).data)

@@ -18,7 +18,7 @@ from compliance.suspensions import agency_suspend
 from futuresocial.api.filters import BooleanFilter, FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import service_errors
-from futuresocial.api.views import ScopedViewSetMixin
+from futuresocial.api.views import BaseViewSet
 from futuresocial.scoping import visible_to
 
 
@@ -83,7 +83,7 @@ class SuspensionFilterSet(FilterSet):
         return in_effect if value else queryset.exclude(pk__in=in_effect.values("pk"))
 
 
-class SuspensionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SuspensionViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Suspensions of agencies: every council sees every agency's (its standing is public to them), an agency its
     own, the region all. The coordinator imposes one (`POST`) and lifts one early (`POST {id}/lift/`, with a
     reason); a temporary suspension ends by itself on its `ends_on`."""

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.views.defaults import page_not_found
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -10,19 +10,43 @@ from rest_framework.exceptions import ErrorDetail, NotAuthenticated, Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from futuresocial.api.permissions import WriteRoles
+from futuresocial.api.serializers import service_errors
 from futuresocial.api.throttling import TokenRateThrottle
 from futuresocial.scoping import visible_to
 
 
-class ScopedViewSetMixin:
-    """Every API viewset restricts its queryset to the caller's scope here, so an object outside it is a 404."""
+class BaseViewSet(viewsets.GenericViewSet):
+    """The base of every API viewset (NetBox's `BaseViewSet`): the queryset is restricted to the caller's scope here,
+    so an object outside it is a 404 and no viewset can forget it (tests/api/test_api_conventions.py checks that the
+    router's viewsets all inherit it). A viewset adds DRF's mixins for what it answers."""
 
     def get_queryset(self):
         return visible_to(super().get_queryset(), self.request.user)
 
 
-class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class ServiceCreateViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """List, read and create through a service; who may create is `write_roles` (futuresocial.api.permissions).
+
+    The service gets the validated data as keyword arguments and `by`; a `worker_swe_number`/`worker_qualified_on`
+    pair (read from the worker, written as the service's `worker_*` arguments) is flattened on the way.
+    """
+
+    permission_classes = [WriteRoles]
+    service = None  # staticmethod(the service that writes), called with the validated data and `by`
+    service_field_names = {}  # model field names in the service's errors -> the API's names
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        worker = data.pop("worker", None)
+        if worker is not None:
+            data.update({f"worker_{name}": value for name, value in worker.items()})
+        with service_errors(self.service_field_names):
+            serializer.instance = self.service(**data, by=self.request.user)
 
 
 def exception_handler(exc, context):

@@ -77,3 +77,13 @@ def test_a_path_no_route_matches_is_a_json_404_under_the_api_only(council_user, 
     )
     assert client.get("/no-such-page/").status_code == 404
     assert not client.get("/no-such-page/")["Content-Type"].startswith("application/json")
+
+
+def test_every_viewset_of_the_router_inherits_the_one_scoping_base():
+    """Scoping is not opt-in: a viewset that skipped `BaseViewSet` would return other tenants' rows."""
+    from futuresocial.api.urls import router
+    from futuresocial.api.views import BaseViewSet
+
+    skipped = [prefix for prefix, viewset, _ in router.registry if not issubclass(viewset, BaseViewSet)]
+
+    assert router.registry and skipped == []
