@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.db.models import F, Max, Prefetch
+from django.db.models import F, Prefetch
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,7 +17,14 @@ from futuresocial.api.views import BaseViewSet
 from mou.api_whatif import WHAT_IF_DESCRIPTION, WhatIfQuerySerializer, WhatIfSerializer, what_if_response
 from mou.models import Cap, EngagementType, MouVersion, Role
 from mou.selectors import cap_check
-from mou.services import CapInput, mou_version_bring_into_force, mou_version_draft, mou_version_update_draft
+from mou.services import (
+    CapInput,
+    mou_version_bring_into_force,
+    mou_version_draft,
+    mou_version_update_draft,
+    role_create,
+    role_update,
+)
 
 COORDINATOR = (User.Role.COORDINATOR,)
 ROLE_CODE = r"^[A-Z][A-Z0-9]{0,9}$"
@@ -35,18 +42,6 @@ class RoleSerializer(serializers.ModelSerializer):
         model = Role
         fields = ["code", "name", "capped"]
 
-    def create(self, validated_data):
-        # A new role lists after the seeded ones (the order is the roles' seniority, most junior first).
-        last = Role.objects.aggregate(last=Max("rank"))["last"] or 0
-        return super().create({**validated_data, "rank": last + 1})
-
-    def validate_code(self, code):
-        if self.instance is not None and code != self.instance.code:
-            raise serializers.ValidationError("A role's code never changes: caps and placements refer to it.")
-        if self.instance is None and Role.objects.filter(code__iexact=code).exists():
-            raise serializers.ValidationError(f"There is already a role {code}.")
-        return code
-
 
 class RoleViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The national job types the caps are set against (`capped: false`: above team manager, outside the MoU).
@@ -60,6 +55,16 @@ class RoleViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     permission_classes = [WriteRoles]
     write_roles = COORDINATOR
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        with service_errors():
+            serializer.instance = role_create(**serializer.validated_data, by=self.request.user)
+
+    def perform_update(self, serializer):
+        with service_errors():
+            serializer.instance = role_update(
+                role=serializer.instance, **serializer.validated_data, by=self.request.user
+            )
 
 
 class CapSerializer(serializers.ModelSerializer):
@@ -106,19 +111,6 @@ class MouVersionSerializer(serializers.ModelSerializer):
             "name": {"validators": []},  # the service says so in words
         }
 
-    def create(self, validated_data):
-        caps = [CapInput(**cap) for cap in validated_data.pop("caps")]
-        with service_errors():
-            return mou_version_draft(**validated_data, caps=caps, by=self.context["request"].user)
-
-    def update(self, instance, validated_data):
-        caps = validated_data.pop("caps", None)
-        caps = None if caps is None else [CapInput(**cap) for cap in caps]
-        with service_errors():
-            return mou_version_update_draft(
-                version=instance, **validated_data, caps=caps, by=self.context["request"].user
-            )
-
 
 class MouVersionFilterSet(FilterSet):
     effective_from = django_filters.DateFromToRangeFilter()
@@ -157,10 +149,23 @@ class MouVersionViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModel
         return self.get_queryset().get(pk=version.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = self._fresh(serializer.save())
+        data = dict(serializer.validated_data)
+        caps = data.pop("caps", None)
+        with service_errors():
+            version = mou_version_update_draft(
+                version=serializer.instance,
+                **data,
+                caps=None if caps is None else [CapInput(**cap) for cap in caps],
+                by=self.request.user,
+            )
+        serializer.instance = self._fresh(version)
 
     def perform_create(self, serializer):
-        serializer.instance = self._fresh(serializer.save())
+        data = dict(serializer.validated_data)
+        caps = [CapInput(**cap) for cap in data.pop("caps")]
+        with service_errors():
+            version = mou_version_draft(**data, caps=caps, by=self.request.user)
+        serializer.instance = self._fresh(version)
 
     @extend_schema(
         request=None,

@@ -1,4 +1,5 @@
-"""Writing MoU versions (SPEC §3 MoU version): drafting one with its caps, editing a draft, bringing it into force.
+"""Writing the MoU (SPEC §3 MoU version): the roles the caps are set against; drafting a version with its caps, editing
+a draft, bringing it into force.
 
 History is never rewritten: a 2016 timesheet is judged by 2016's caps. So only a draft changes; bringing it into
 force supersedes the version in force, in one transaction, and refuses what `mou.models` constraints forbid (one
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 import pghistory
@@ -39,6 +40,39 @@ class CapInput:
     engagement_type: str | None
     max_pay_rate: Decimal
     max_charge_rate: Decimal | None = None
+
+
+# --- Roles
+
+
+@transaction.atomic
+def role_create(*, code: str, name: str, capped: bool = True, by) -> Role:
+    """Add a national job type. It lists after the existing ones (the roles' order is their seniority, most junior
+    first); its code is fixed from now on."""
+    require_coordinator(by, "add a role")
+    if Role.objects.filter(code__iexact=code).exists():
+        raise ValidationError({"code": f"There is already a role {code}."})
+    last = Role.objects.aggregate(last=Max("rank"))["last"] or 0
+    with pghistory.context(user=by.pk, action="role added"):
+        return Role.objects.create(code=code, name=name, capped=capped, rank=last + 1)
+
+
+@transaction.atomic
+def role_update(*, role: Role, by, **changes) -> Role:
+    """Rename a role or move it in or out of the MoU (`capped`). Its code never changes: caps and placements refer
+    to it."""
+    require_coordinator(by, "change a role")
+    if changes.get("code", role.code) != role.code:
+        raise ValidationError({"code": "A role's code never changes: caps and placements refer to it."})
+    changes.pop("code", None)
+    for field, value in changes.items():
+        setattr(role, field, value)
+    with pghistory.context(user=by.pk, action="role changed"):
+        role.save(update_fields=list(changes) or None)
+    return role
+
+
+# --- Versions
 
 
 def _refuse_unless_draft(version: MouVersion) -> None:

@@ -71,29 +71,12 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
             "lapsed_at",
         ]
 
-    def create(self, validated_data):
-        with service_errors():
-            return corrective_action_draft(
-                agency=validated_data["agency"],
-                breaches=validated_data["breaches"],
-                items=validated_data["items"],
-                summary=validated_data.get("summary", ""),
-                by=self.context["request"].user,
-            )
-
-    def update(self, instance, validated_data):
-        if "agency" in validated_data and validated_data["agency"] != instance.agency:
+    def validate(self, data):
+        if self.instance is not None and "agency" in data and data["agency"] != self.instance.agency:
             raise serializers.ValidationError(
                 {"agency": ["A corrective action stays with the agency it was drafted for: draft a new one."]}
             )
-        with service_errors():
-            return corrective_action_update(
-                action=instance,
-                breaches=validated_data.get("breaches"),
-                items=validated_data.get("items"),
-                summary=validated_data.get("summary"),
-                by=self.context["request"].user,
-            )
+        return data
 
 
 class SignSerializer(serializers.Serializer):
@@ -158,6 +141,28 @@ class CorrectiveActionViewSet(
                 Prefetch("items", queryset=CorrectiveActionItem.objects.order_by("due_on", "id")),
             )
         )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = corrective_action_draft(
+                agency=data["agency"],
+                breaches=data["breaches"],
+                items=data["items"],
+                summary=data.get("summary", ""),
+                by=self.request.user,
+            )
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = corrective_action_update(
+                action=serializer.instance,
+                breaches=data.get("breaches"),
+                items=data.get("items"),
+                summary=data.get("summary"),
+                by=self.request.user,
+            )
 
     def _answer(self, action):
         return Response(self.get_serializer(action).data)
