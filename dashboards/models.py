@@ -134,6 +134,8 @@ class AgencyLines(models.Model):
     class Meta:
         verbose_name_plural = "agency lines"
         constraints = [models.UniqueConstraint(fields=["agency", "authority"], name="one_agency_lines_per_authority")]
+        # The unique index (agency first) serves the region's compliance page (summed per agency) and the refresh's
+        # per-agency recompute; the authority's own index a council's compliance page.
 
     scope = {"authority": "authority"}
 
