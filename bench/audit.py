@@ -13,51 +13,11 @@ incremental/empty (targets: audit/floor <= 4, incremental/empty <= 2).
 """
 
 import argparse
-import os
 import sys
-import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+from common import drop_databases, recreate_database, server_url, setup_django, timed, with_database
+
 BENCH_DB = "bench_audit"
-
-
-def server_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    from futuresocial.embedded import embedded_database_url
-
-    return embedded_database_url()
-
-
-def with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def timed(label, function):
-    started = time.perf_counter()
-    result = function()
-    seconds = time.perf_counter() - started
-    print(f"  {label:<46} {seconds:8.3f} s")
-    return result, seconds
 
 
 def build(cursor, *, lines: int, placements: int, agencies: int) -> None:
@@ -173,13 +133,8 @@ def main() -> int:
     args = parser.parse_args()
 
     url = server_url()
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")  # DEBUG is off: the settings need a key
-    import django
-
-    django.setup()
+    recreate_database(url, BENCH_DB)
+    setup_django(with_database(url, BENCH_DB))
     from django.core.management import call_command
     from django.db import connection
 
@@ -291,7 +246,7 @@ def main() -> int:
     finally:
         connection.close()
         if not args.keep:
-            drop_database(url)
+            drop_databases(url, BENCH_DB)
 
 
 if __name__ == "__main__":

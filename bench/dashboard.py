@@ -14,14 +14,11 @@ large/small printed (target <= 1.5); with the refresh's times (full, after a res
 """
 
 import argparse
-import os
 import statistics
 import sys
-import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+from common import Stopwatch, drop_databases, recreate_database, server_url, setup_django, with_database
+
 SMALL_DB, LARGE_DB = "bench_dashboard_10k", "bench_dashboard_1m"
 WEEKS = 100  # weeks of work per placement in the large set
 DAYS = 5  # lines per week
@@ -31,32 +28,6 @@ PAGES = [
     ("compliance", "/dashboards/compliance/"),
     ("cost", "/dashboards/cost/"),
 ]
-
-
-def server_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    from futuresocial.embedded import embedded_database_url
-
-    return embedded_database_url()
-
-
-def with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
-def drop_databases(url: str) -> None:
-    admin(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in (SMALL_DB, LARGE_DB)))
 
 
 def build_region(cursor, *, placements: int, agencies: int) -> None:
@@ -203,14 +174,8 @@ def main() -> int:
     args = parser.parse_args()
 
     url = server_url()
-    drop_databases(url)
-    admin(url, f'CREATE DATABASE "{SMALL_DB}"')
-    os.environ["DATABASE_URL"] = with_database(url, SMALL_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")  # DEBUG is off: the settings need a key
-    import django
-
-    django.setup()
+    recreate_database(url, SMALL_DB)
+    setup_django(with_database(url, SMALL_DB))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -236,24 +201,21 @@ def main() -> int:
             username="bench-council", role=User.Role.COUNCIL, authority=Authority.objects.get(code="E08000029")
         )
         connection.close()
-        admin(url, f'CREATE DATABASE "{LARGE_DB}" TEMPLATE "{SMALL_DB}"')  # the same region, row for row
+        recreate_database(url, LARGE_DB, template=SMALL_DB)  # the same region, row for row
 
         clients = {}
         for database, small in ((SMALL_DB, True), (LARGE_DB, False)):
             use(database)
-            with connection.cursor() as cursor:
-                started = time.perf_counter()
+            with connection.cursor() as cursor, Stopwatch() as build:
                 added = add_weeks(cursor, small=small)
-                build_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            run = audit_perform(run_id=AuditRun.objects.create(trigger="bench").pk)
-            audit_seconds = time.perf_counter() - started
+            with Stopwatch() as audit:
+                run = audit_perform(run_id=AuditRun.objects.create(trigger="bench").pk)
             refresh = summaries_refresh()
             with connection.cursor() as cursor:
                 close_some_cases(cursor)
                 cursor.execute("ANALYZE")
             print(
-                f"  {database}: {added:,} lines (built in {build_seconds:.1f} s), audit {audit_seconds:.1f} s "
+                f"  {database}: {added:,} lines (built in {build.seconds:.1f} s), audit {audit.seconds:.1f} s "
                 f"({run.breaches_found:,} cases), summaries {'built' if refresh.full else 'refreshed'} in "
                 f"{refresh.seconds:.2f} s: {RateSummary.objects.count():,} detailed rows, "
                 f"{MonthlyRates.objects.count():,} monthly rows; {Breach.objects.count():,} cases"
@@ -272,9 +234,9 @@ def main() -> int:
                         use(database)
                         client = clients[database, persona]
                         assert client.get(page).status_code == 200  # warm-up (and the connection)
-                        started = time.perf_counter()
-                        response = client.get(page)
-                        samples[database].append(time.perf_counter() - started)
+                        with Stopwatch() as request:
+                            response = client.get(page)
+                        samples[database].append(request.seconds)
                         assert response.status_code == 200
                 timings[persona, name] = (statistics.median(samples[SMALL_DB]), statistics.median(samples[LARGE_DB]))
 
@@ -304,7 +266,7 @@ def main() -> int:
     finally:
         connection.close()
         if not args.keep:
-            drop_databases(url)
+            drop_databases(url, SMALL_DB, LARGE_DB)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_load"
 PASSWORD = "demo-pass-2025"  # the demo users' (demo.data.DEMO_PASSWORD); the bench's own users get it too
 ENDPOINTS = {
@@ -78,38 +77,16 @@ def post_worker_init(worker):
 
 
 # --- The database ----------------------------------------------------------------------------------------------------
-
-
-def server_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    sys.path.insert(0, str(BASE_DIR))
-    from futuresocial.embedded import embedded_database_url
-
-    return embedded_database_url()
-
-
-def with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin_execute(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
+# The helpers of bench/common.py are imported inside the functions: gunicorn loads this file as its config with only
+# the project on its path, and needs nothing from them.
 
 
 def prepare() -> None:
     """(In a child process, on the bench database.) Migrate, load the demo, add the bench users; print as JSON the
     users and, for each agency user, placements to submit timesheets for."""
-    sys.path.insert(0, str(BASE_DIR))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
-    import django
+    from common import setup_django
 
-    django.setup()
+    setup_django()
     from django.core.management import call_command
 
     from accounts.models import User
@@ -363,6 +340,8 @@ def main() -> int:
     if not 1 <= args.users <= 500 or not 0 < args.duration <= 600 or args.max_requests < 1:
         raise SystemExit("Bounds: 1-500 users, a duration of at most 600 s, at least 1 request.")
 
+    from common import BASE_DIR, drop_databases, recreate_database, server_url, with_database
+
     url = server_url()
     db_url = with_database(url, BENCH_DB)
     queue = f"bench-load-audit-{secrets.token_hex(4)}"
@@ -380,8 +359,7 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     print(f"Preparing the database {BENCH_DB} (migrations, demo data, bench users)...", flush=True)
-    admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    admin_execute(url, f'CREATE DATABASE "{BENCH_DB}"')
+    recreate_database(url, BENCH_DB)
     gunicorn = worker = None
     logs = tempfile.TemporaryDirectory(prefix="bench-load-")
     try:
@@ -473,7 +451,7 @@ def main() -> int:
         )
         subprocess.run([sys.executable, "-c", forget_queue], cwd=BASE_DIR, env=env, capture_output=True, timeout=60)
         if not args.keep:
-            admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            drop_databases(url, BENCH_DB)
         logs.cleanup()
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/upload.py [--rows 100000] [--xlsx-rows 10000] [--placements 2000]
 
 Works in a database of its own, `bench_upload` (created, migrated and dropped here, on the embedded server or on
-DATABASE_URL's server); never touches the dev database. Prints rows/s and memory for:
+DATABASE_URL's server; `bench/common.py`); never touches the dev database. Prints rows/s and memory for:
 
 - a CSV of --rows lines (every week new: timesheets created), then a file of the same days with other hours (every
   week revised), then that file again (every week unchanged: nothing stored);
@@ -16,22 +16,16 @@ Figures only: nothing is asserted. The audit that a submission queues is not run
 
 import argparse
 import csv
-import os
 import resource
-import sys
 import tempfile
-import time
 import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")  # DEBUG is off: the settings need a key
-os.environ["TEST_DATABASE_NAME"] = "bench_upload"  # the settings' name for the throwaway database
+from common import Stopwatch, drop_databases, recreate_database, server_url, setup_django, with_database
 
+BENCH_DB = "bench_upload"
 FIRST_MONDAY = date(2024, 1, 1)
 
 
@@ -108,15 +102,13 @@ def upload(path, user, *, trace=False):
 
     if trace:
         tracemalloc.start()
-    started = time.perf_counter()
-    with open(path, "rb") as handle:
+    with Stopwatch() as watch, open(path, "rb") as handle:
         result = timesheet_upload(file=File(handle, name=Path(path).name), user=user)
-    seconds = time.perf_counter() - started
     peak = None
     if trace:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return seconds, result, peak
+    return watch.seconds, result, peak
 
 
 def reset_peak_rss() -> bool:
@@ -146,10 +138,12 @@ def main():
     parser.add_argument("--placements", type=int, default=2_000)
     options = parser.parse_args()
 
-    import django
-
-    django.setup()
+    url = server_url()
+    print(f"creating and migrating database {BENCH_DB} ...", flush=True)
+    recreate_database(url, BENCH_DB)
+    setup_django(with_database(url, BENCH_DB))
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection
 
     import compliance.tasks
@@ -158,14 +152,13 @@ def main():
     compliance.tasks.run_audit.delay = lambda run_id: None
     settings.TIMESHEET_UPLOAD_MAX_BYTES = 200 * 1024 * 1024  # the bench may go beyond the default 10 MB
 
-    old_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {connection.creation._get_test_db_name()} ...", flush=True)
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
+        call_command("migrate", verbosity=0)
         run(options)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        print("dropped database bench_upload")
+        connection.close()
+        drop_databases(url, BENCH_DB)
+        print(f"dropped database {BENCH_DB}")
 
 
 def run(options):

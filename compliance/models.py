@@ -173,7 +173,13 @@ class Breach(models.Model):
                 condition=Q(excess_amount__gte=0, excess_hours__gte=0), name="breach_excess_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["status", "-excess_amount"]), models.Index(fields=["agency", "status"])]
+        indexes = [
+            # The breach queue and the API's list filtered by status and sorted by excess (largest first).
+            models.Index(fields=["status", "-excess_amount"]),
+            # An agency's cases by status: its home page's unresolved cases, its queue, and the cases a suspension or
+            # a corrective action may cite.
+            models.Index(fields=["agency", "status"]),
+        ]
 
     scope = {"agency": "agency", "authority": "authority"}
 

@@ -16,14 +16,37 @@ from mou.models import EngagementType
 money = dict(max_digits=16, decimal_places=4)
 
 
-class RateSummary(models.Model):
-    """The current timesheet lines of one month, authority, agency, role, engagement type and binding MoU version.
+class RateMeasures(models.Model):
+    """The measures `RateSummary` and `MonthlyRates` both carry, one definition for the two tables.
 
     Sums rather than averages, so that any selection of rows adds up to exact figures: an average rate is
     `pay_amount / hours` (hours-weighted, the rate paid per hour worked), its spread comes from `pay_squares`
     (standard deviation = sqrt(squares / hours - average²)). Hours above a cap compare each line with the cap that
     binds it, including work a council signed off with a cap exception (an exception excuses a breach, it does not
     lower the rate).
+    """
+
+    lines = models.PositiveIntegerField()
+    hours = models.DecimalField(max_digits=12, decimal_places=2)
+    hours_above_pay_cap = models.DecimalField(max_digits=12, decimal_places=2)
+    hours_above_charge_cap = models.DecimalField(max_digits=12, decimal_places=2)
+    pay_amount = models.DecimalField("Σ pay rate × hours", **money)
+    charge_amount = models.DecimalField("Σ charge rate × hours", **money)
+    pay_squares = models.DecimalField("Σ pay rate² × hours", max_digits=24, decimal_places=6)
+    charge_squares = models.DecimalField("Σ charge rate² × hours", max_digits=24, decimal_places=6)
+    min_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
+    max_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
+    min_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
+    max_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class RateSummary(RateMeasures):
+    """The current timesheet lines of one month, authority, agency, role, engagement type and binding MoU version.
+
+    Its measures (`RateMeasures`) are sums, so that any selection of rows adds up to exact figures.
     """
 
     month = models.DateField(help_text="First day of the month of the lines' dates")
@@ -40,18 +63,6 @@ class RateSummary(models.Model):
         db_index=False,
         help_text="The version binding the work; empty before the first version (before the caps)",
     )
-    lines = models.PositiveIntegerField()
-    hours = models.DecimalField(max_digits=12, decimal_places=2)
-    hours_above_pay_cap = models.DecimalField(max_digits=12, decimal_places=2)
-    hours_above_charge_cap = models.DecimalField(max_digits=12, decimal_places=2)
-    pay_amount = models.DecimalField("Σ pay rate × hours", **money)
-    charge_amount = models.DecimalField("Σ charge rate × hours", **money)
-    pay_squares = models.DecimalField("Σ pay rate² × hours", max_digits=24, decimal_places=6)
-    charge_squares = models.DecimalField("Σ charge rate² × hours", max_digits=24, decimal_places=6)
-    min_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    max_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    min_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    max_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
 
     class Meta:
         constraints = [
@@ -71,12 +82,13 @@ class RateSummary(models.Model):
         return f"{self.month:%b %Y} · {self.authority_id}/{self.agency_id}/{self.role_id}/{self.engagement_type}"
 
 
-class MonthlyRates(models.Model):
+class MonthlyRates(RateMeasures):
     """`RateSummary` added up without the agency: per month, authority, role, engagement type and whether the work
     came before the caps (no MoU version binds it); with no authority, the region's total (all 14).
 
     What the rates and cost pages read: a page's query touches at most months × roles × engagement types rows of its
-    authority (or of the region), however many lines and agencies lie behind them. Same measures as `RateSummary`.
+    authority (or of the region), however many lines and agencies lie behind them. Same measures as `RateSummary`
+    (`RateMeasures`).
     """
 
     month = models.DateField()
@@ -92,18 +104,6 @@ class MonthlyRates(models.Model):
     role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="+", db_index=False)
     engagement_type = models.CharField(max_length=10, choices=EngagementType.choices)
     before_caps = models.BooleanField(help_text="Work no MoU version binds (before the first version)")
-    lines = models.PositiveIntegerField()
-    hours = models.DecimalField(max_digits=12, decimal_places=2)
-    hours_above_pay_cap = models.DecimalField(max_digits=12, decimal_places=2)
-    hours_above_charge_cap = models.DecimalField(max_digits=12, decimal_places=2)
-    pay_amount = models.DecimalField("Σ pay rate × hours", **money)
-    charge_amount = models.DecimalField("Σ charge rate × hours", **money)
-    pay_squares = models.DecimalField("Σ pay rate² × hours", max_digits=24, decimal_places=6)
-    charge_squares = models.DecimalField("Σ charge rate² × hours", max_digits=24, decimal_places=6)
-    min_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    max_pay_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    min_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
-    max_charge_rate = models.DecimalField(max_digits=7, decimal_places=2)
 
     class Meta:
         verbose_name_plural = "monthly rates"
@@ -134,6 +134,8 @@ class AgencyLines(models.Model):
     class Meta:
         verbose_name_plural = "agency lines"
         constraints = [models.UniqueConstraint(fields=["agency", "authority"], name="one_agency_lines_per_authority")]
+        # The unique index (agency first) serves the region's compliance page (summed per agency) and the refresh's
+        # per-agency recompute; the authority's own index a council's compliance page.
 
     scope = {"authority": "authority"}
 

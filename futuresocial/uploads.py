@@ -6,7 +6,8 @@
 header row and then the rows after it one at a time, numbered as a spreadsheet shows them (the header is row 1). So
 memory stays bounded however long the file, and a file with more rows than its limit is refused as soon as the row
 past the limit is read: a small XLSX that unpacks to millions of rows is never read to its end. Every problem is an
-`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows.
+`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows. `upload_page` is both
+upload pages' view: a refused file answers 400, with the page listing its errors.
 
 The limits are settings (TIMESHEET_UPLOAD_* and WORKFORCE_UPLOAD_*); the request's own bound, before any of this
 runs, is the larger file of the two (futuresocial/security.py).
@@ -23,6 +24,7 @@ from itertools import chain, islice
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.shortcuts import render
 
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a zip archive
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 Excel format (OLE compound file)
@@ -76,6 +78,31 @@ def _describe(error: dict) -> str:
 
 def whole_file(message: str) -> UploadRejected:
     return UploadRejected([{"row": None, "column": None, "message": message}])
+
+
+def upload_page(request, *, form_class, upload, template: str, context: dict):
+    """An upload page, the same for both uploads: the form, then the upload's result or its refusal.
+
+    A refused file answers 400, as the API does: one the upload refuses, with the whole page and the refusal's
+    row-by-row errors (`rejected`), so the person can correct the file and send it again; and a form sent without a
+    file, or with an empty one, with the form's error. `upload(file=..., user=...)` is the upload's service; the
+    template gets `form`, `result` and `rejected` besides `context`."""
+    form = form_class(request.POST or None, request.FILES or None)
+    result = rejected = None
+    refused = False
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = upload(file=form.cleaned_data["file"], user=request.user)
+            except UploadRejected as error:
+                rejected = error
+        refused = rejected is not None or not form.is_valid()
+    return render(
+        request,
+        template,
+        {**context, "form": form, "result": result, "rejected": rejected},
+        status=400 if refused else 200,
+    )
 
 
 @contextmanager

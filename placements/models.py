@@ -110,7 +110,12 @@ class Placement(models.Model):
                 condition=Q(pay_rate__gte=0, on_costs__gte=0, charge_rate__gte=0), name="placement_rates_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["agency", "start_date"]), models.Index(fields=["authority", "start_date"])]
+        indexes = [
+            # An agency's placements (the page and the API, scoped by `visible_to`), newest start first or by dates.
+            models.Index(fields=["agency", "start_date"]),
+            # The same for a council's placements, scoped to its authority.
+            models.Index(fields=["authority", "start_date"]),
+        ]
 
     scope = {"agency": "agency", "authority": "authority"}
 

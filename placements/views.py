@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.decorators import agency_user_required
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
+from futuresocial.uploads import upload_page
 from mou.selectors import cap_check
 from placements.forms import (
     CapCheckForm,
@@ -32,7 +33,6 @@ from placements.forms import (
 from placements.models import Placement, Timesheet, TimesheetLine
 from placements.services import agency_refusal, placement_register
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
-from placements.uploads import UploadRejected
 from placements.uploads import timesheet_upload as upload_service
 
 PAGE_SIZE = 50
@@ -213,17 +213,12 @@ def _sentence(message):
 
 @agency_user_required
 def timesheet_upload(request):
-    form = TimesheetUploadForm(request.POST or None, request.FILES or None)
-    result = rejected = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = upload_service(file=form.cleaned_data["file"], user=request.user)
-        except UploadRejected as error:
-            rejected = error
-    return render(
+    return upload_page(
         request,
-        "placements/timesheet_upload.html",
-        {"form": form, "result": result, "rejected": rejected, "columns": UPLOAD_COLUMNS},
+        form_class=TimesheetUploadForm,
+        upload=upload_service,
+        template="placements/timesheet_upload.html",
+        context={"columns": UPLOAD_COLUMNS},
     )
 
 

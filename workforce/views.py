@@ -22,13 +22,14 @@ from accounts.decorators import role_required
 from futuresocial.charts import Series, bar_chart, line_chart
 from futuresocial.exports import Cell, Table, table_export
 from futuresocial.scoping import visible_to
+from futuresocial.uploads import upload_page
 from region.models import Authority
 from workforce import selectors
 from workforce.forms import WorkforceReturnFilter, WorkforceReturnForm, WorkforceReturnUploadForm
 from workforce.models import WorkforceReturn
 from workforce.selectors import RATES, REGION_NAME, SUPPRESSION_CODES, Source
 from workforce.services import workforce_return_submit
-from workforce.uploads import COLUMNS, UploadRejected, workforce_returns_upload
+from workforce.uploads import COLUMNS, workforce_returns_upload
 
 PAGE_SIZE = 50
 RATE_LABELS = {"agency_rate": "Agency rate", "turnover_rate": "Turnover", "vacancy_rate": "Vacancy rate"}
@@ -98,18 +99,12 @@ def return_edit(request, pk):
 
 @submitters_required
 def return_upload(request):
-    form = WorkforceReturnUploadForm(request.POST or None, request.FILES or None)
-    result = rejected = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = workforce_returns_upload(file=form.cleaned_data["file"], user=request.user)
-        except UploadRejected as error:
-            rejected = error
-    return render(
+    return upload_page(
         request,
-        "workforce/return_upload.html",
-        {"form": form, "result": result, "rejected": rejected, "columns": COLUMNS},
-        status=400 if rejected else 200,
+        form_class=WorkforceReturnUploadForm,
+        upload=workforce_returns_upload,
+        template="workforce/return_upload.html",
+        context={"columns": COLUMNS},
     )
 
 

@@ -144,7 +144,7 @@ def test_a_file_just_over_the_limit_is_refused_by_its_size_on_the_page(client, s
     data = csv_of(placement, 1, pad=1024 * 1024 + 10_000)
     client.force_login(agency_user)
     response = post_page(client, data, "big.csv")
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "The file was not accepted: nothing was stored" in page
     assert "The file is 1.0 MB; the largest accepted is 1 MB." in page
@@ -214,7 +214,7 @@ WRONG_TYPES = [
 def test_a_file_of_another_type_is_refused_on_the_page(client, agency_user, placement, name, data, message):
     client.force_login(agency_user)
     response = post_page(client, data, name)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert nothing_stored()
 
@@ -253,6 +253,6 @@ def test_the_shared_strings_bound_is_a_setting(settings, client, agency_user, pl
     settings.XLSX_MAX_SHARED_STRINGS_BYTES = 1_048_576
     client.force_login(agency_user)
     response = post_page(client, shared_strings_bomb(2), "lines.xlsx")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "unpacks to 2 MB, more than the 1 MB accepted" in response.content.decode()
     assert nothing_stored()

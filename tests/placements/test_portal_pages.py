@@ -385,7 +385,7 @@ def test_an_upload_with_bad_rows_lists_each_and_stores_nothing(client, agency_us
         f"{mine.pk},2024-04-09,30,30.00,40.00\n"
         f"{theirs.pk},2024-04-09,7.5,30.00,40.00\n",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["rejected"].errors == [
         {"row": 3, "column": "hours", "message": "hours must be between 0 and 24 (got 30)"},
         {"row": 4, "column": "placement", "message": f"placement {theirs.pk} is not one of your agency's placements"},
