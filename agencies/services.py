@@ -27,6 +27,7 @@ import pghistory
 
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
+from futuresocial.history import changed_by
 from futuresocial.notifications import agency_addresses, council_addresses, notify, site_url
 
 Standing = Agency.Standing
@@ -86,6 +87,20 @@ def _period(suspension: Suspension) -> str:
 
 
 @transaction.atomic
+def suspension_lift_refusal(suspension: Suspension, *, today: date) -> ValidationError | None:
+    """Why `suspension` cannot be lifted now, or None if it can: what pages and the API ask before offering to lift
+    it, and what `suspension_lift` refuses with."""
+    if suspension.agency.standing == Standing.REMOVED:
+        return ValidationError(REMOVED_STAYS_REMOVED.format(agency=suspension.agency), code="removed")
+    if suspension.lifted_on is not None:
+        return ValidationError(
+            f"This suspension was already lifted from {suspension.lifted_on:%d %B %Y}.", code="already_lifted"
+        )
+    if suspension.ends_on is not None and suspension.ends_on <= today:
+        return ValidationError(f"This suspension ended by itself on {suspension.ends_on:%d %B %Y}.", code="ended")
+    return None
+
+
 def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None = None) -> Suspension:
     """Lift a suspension before its time, from `on` (today by default; a later date schedules the lifting).
 
@@ -101,12 +116,8 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"lift_reason": "Say why the suspension is lifted early: every council reads it."})
-    if suspension.lifted_on is not None:
-        raise ValidationError(
-            f"This suspension was already lifted from {suspension.lifted_on:%d %B %Y}.", code="already_lifted"
-        )
-    if suspension.ends_on is not None and suspension.ends_on <= today:
-        raise ValidationError(f"This suspension ended by itself on {suspension.ends_on:%d %B %Y}.", code="ended")
+    if (refusal := suspension_lift_refusal(suspension, today=today)) is not None:
+        raise refusal
     on = on or today
     if on < today:
         raise ValidationError(
@@ -120,7 +131,7 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
     suspension.lifted_on = max(on, suspension.starts_on)
     suspension.lifted_by = by
     suspension.lift_reason = reason
-    with pghistory.context(user=by.pk, action="suspension lifted", reason=reason):
+    with changed_by(by, action="suspension lifted", reason=reason):
         suspension.full_clean()
         suspension.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
         _standing_settle(agency=agency, today=today)
@@ -146,7 +157,7 @@ def agency_remove(*, agency: Agency, by, reason: str) -> Agency:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the agency is removed: the agency and every council read it."})
-    with pghistory.context(user=by.pk, action="agency removed", reason=reason):
+    with changed_by(by, action="agency removed", reason=reason):
         agency.standing = Standing.REMOVED
         agency.save(update_fields=["standing"])
     notify(

@@ -17,7 +17,7 @@ from accounts.decorators import coordinator_required
 from agencies.forms import AgencyFilterForm, LiftForm, RemoveForm, SuspensionFilterForm
 from agencies.models import Agency, Suspension
 from agencies.selectors import STATE_LABELS, standing_history, suspension_state, suspensions_in_state
-from agencies.services import agency_remove, suspension_lift
+from agencies.services import agency_remove, suspension_lift, suspension_lift_refusal
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 
@@ -39,7 +39,9 @@ def _with_states(suspensions, today, *, user=None):
     for suspension in suspensions:
         suspension.state = suspension_state(suspension, on=today)
         suspension.state_label = STATE_LABELS[suspension.state]
-        suspension.liftable = user is not None and user.is_coordinator and _liftable(suspension, today)
+        suspension.liftable = (
+            user is not None and user.is_coordinator and suspension_lift_refusal(suspension, today=today) is None
+        )
     return suspensions
 
 
@@ -166,14 +168,6 @@ def suspension_detail(request, pk):
     )
 
 
-def _liftable(suspension, today):
-    return (
-        suspension.agency.standing != Agency.Standing.REMOVED
-        and suspension.lifted_on is None
-        and (suspension.ends_on is None or suspension.ends_on > today)
-    )
-
-
 @coordinator_required
 def suspension_lift_page(request, pk):
     suspension = get_object_or_404(_suspensions(request.user), pk=pk)
@@ -198,5 +192,9 @@ def suspension_lift_page(request, pk):
     return render(
         request,
         "agencies/lift_form.html",
-        {"suspension": suspension, "form": form, "liftable": _liftable(suspension, timezone.localdate())},
+        {
+            "suspension": suspension,
+            "form": form,
+            "liftable": suspension_lift_refusal(suspension, today=timezone.localdate()) is None,
+        },
     )

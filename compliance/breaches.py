@@ -17,12 +17,10 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-import pghistory
-
 from accounts.models import User
 from accounts.permissions import require_coordinator
 from compliance.models import Breach, BreachNote
-from futuresocial.history import history_entries, history_events
+from futuresocial.history import changed_by, history_entries, history_events
 from futuresocial.notifications import notify, site_url
 from mou.selectors import version_in_force
 
@@ -60,11 +58,6 @@ def _label(status: str) -> str:
 
 def _or_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
-def _as(by):
-    """The history context naming `by` as the one who made the change."""
-    return pghistory.context(user=by.pk if by is not None else None)
 
 
 def _locked(breaches: Iterable[Breach]) -> list[Breach]:
@@ -136,7 +129,7 @@ def breach_set_status(*, breach: Breach, status: str, by, reason: str = "", note
     """Move a case to `status` if `TRANSITIONS` allows it (dismissing needs a `reason`), stamping `closed_at` when
     it is resolved or dismissed and clearing it when it is reopened. `note` is added to the case's timeline."""
     require_coordinator(by, "change a breach's status")
-    with _as(by):
+    with changed_by(by):
         (locked,) = _locked([breach])
         refusal = transition_refusal(locked, status, reason=reason)
         if refusal is not None:
@@ -154,7 +147,7 @@ def breaches_bulk_set_status(*, breaches: Iterable[Breach], status: str, by, rea
     Returns {"moved": [cases moved], "unchanged": [cases already there]}.
     """
     require_coordinator(by, "change breaches' status")
-    with _as(by):
+    with changed_by(by):
         locked = _locked(breaches)
         if not locked:
             raise ValidationError("Choose at least one breach case.", code="empty")
@@ -193,7 +186,7 @@ def breach_assign(*, breach: Breach, assignee, by) -> Breach:
     require_coordinator(by, "assign a breach")
     if (refusal := _assignee_refusal(assignee)) is not None:
         raise ValidationError({"assignee": refusal}, code="not_a_coordinator")
-    with _as(by):
+    with changed_by(by):
         (locked,) = _locked([breach])
         if locked.assignee_id != (assignee.pk if assignee else None):
             locked.assignee = assignee
@@ -213,7 +206,7 @@ def breaches_bulk_assign(*, breaches: Iterable[Breach], assignee, by) -> dict:
     if (refusal := _assignee_refusal(assignee)) is not None:
         raise ValidationError({"assignee": refusal}, code="not_a_coordinator")
     assignee_id = assignee.pk if assignee else None
-    with _as(by):
+    with changed_by(by):
         locked = _locked(breaches)
         if not locked:
             raise ValidationError("Choose at least one breach case.", code="empty")
@@ -239,7 +232,7 @@ def breach_set_severity(*, breach: Breach, severity: str, by) -> Breach:
         raise ValidationError(
             {"severity": f'"{severity}" is not a severity: use {_or_list(Breach.Severity.values)}.'}, code="invalid"
         )
-    with _as(by):
+    with changed_by(by):
         (locked,) = _locked([breach])
         if locked.severity != severity:
             locked.severity = severity
@@ -276,7 +269,7 @@ def breach_report_manual(*, agency, placement=None, description: str, severity: 
     if errors:
         raise ValidationError(errors, code="invalid")
     authority_id = by.authority_id if by.is_council else (placement.authority_id if placement else None)
-    with _as(by):
+    with changed_by(by):
         breach = Breach.objects.create(
             agency=agency,
             authority_id=authority_id,

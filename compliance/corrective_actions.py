@@ -19,10 +19,9 @@ from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
-import pghistory
-
 from accounts.permissions import require_coordinator
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
+from futuresocial.history import changed_by
 from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from futuresocial.scoping import visible_to
 
@@ -72,7 +71,7 @@ def _history_names_by(service):
 
     @functools.wraps(service)
     def wrapped(*args, by, **kwargs):
-        with pghistory.context(user=by.pk if by is not None else None):
+        with changed_by(by):
             return service(*args, by=by, **kwargs)
 
     return wrapped

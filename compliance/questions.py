@@ -16,10 +16,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-import pghistory
-
 from accounts.permissions import require_coordinator
 from compliance.models import Query
+from futuresocial.history import changed_by
 from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 
 Asker = Query.Asker
@@ -91,7 +90,7 @@ def _create(*, asked_by_kind, asked_by_name, agency, channel, subject, question,
         subject=_required(subject, "subject", "Give the query a subject, e.g. 'Cap for a senior practitioner'."),
         question=_required(question, "question", "Write the question."),
     )
-    with pghistory.context(user=by.pk):
+    with changed_by(by):
         query.full_clean()
         query.save()
     return query
@@ -108,7 +107,7 @@ def query_answer(*, query: Query, answer: str, by) -> Query:
     query.answer = answer
     query.answered_by = by
     query.answered_at = timezone.now()
-    with pghistory.context(user=by.pk):
+    with changed_by(by):
         query.save(update_fields=["answer", "answered_by", "answered_at"])
     if query.agency is not None:
         notify(

@@ -9,8 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-import pghistory
-
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
 from agencies.services import (
@@ -23,6 +21,7 @@ from agencies.services import (
 )
 from compliance.breaches import breach_set_status
 from compliance.models import Breach
+from futuresocial.history import changed_by
 from futuresocial.notifications import agency_addresses, council_addresses, notify
 
 Kind = Suspension.Kind
@@ -106,7 +105,7 @@ def agency_suspend(
             code="overlap",
         )
     breaches = _checked_breaches(agency=agency, breaches=breaches)
-    with pghistory.context(user=by.pk, action="suspension imposed", reason=reason):
+    with changed_by(by, action="suspension imposed", reason=reason):
         suspension = Suspension(
             agency=agency, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason, imposed_by=by
         )

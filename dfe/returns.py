@@ -396,10 +396,10 @@ def _monthly_costs(*, authority, quarter) -> list[dict]:
     # Lines are found through the authority's placements (placement_id index), then by date.
     totals = {
         row["month"]: row
-        for row in TimesheetLine.objects.filter(
+        for row in TimesheetLine.objects.current()
+        .filter(
             placement__authority=authority,
             date__range=(quarter.first_day, quarter.last_day),
-            superseded_at__isnull=True,
         )
         .annotate(month=TruncMonth("date"))
         .values("month")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 
+import pghistory
 import pghistory.core
 from pghistory.models import Events
 
@@ -33,6 +34,13 @@ from futuresocial.scoping import visible_to
 
 PAGE_SIZE = 50
 LONG_TEXT = 200  # characters of a long text shown in a change; the rest is cut
+
+
+def changed_by(by, **why):
+    """The one way a write records who made it (and why: `action`, `reason`), for every history page: pghistory's
+    context naming the user, even outside a request (a command, the shell, a task); inside one, the middleware names
+    the same user."""
+    return pghistory.context(user=by.pk if by is not None else None, **why)
 
 
 def _regional_only(queryset, user):

@@ -16,9 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-import pghistory
-
 from accounts.permissions import require_coordinator
+from futuresocial.history import changed_by
 from mou.models import Cap, MouVersion, Role
 
 Status = MouVersion.Status
@@ -53,7 +52,7 @@ def role_create(*, code: str, name: str, capped: bool = True, by) -> Role:
     if Role.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": f"There is already a role {code}."})
     last = Role.objects.aggregate(last=Max("rank"))["last"] or 0
-    with pghistory.context(user=by.pk, action="role added"):
+    with changed_by(by, action="role added"):
         return Role.objects.create(code=code, name=name, capped=capped, rank=last + 1)
 
 
@@ -67,7 +66,7 @@ def role_update(*, role: Role, by, **changes) -> Role:
     changes.pop("code", None)
     for field, value in changes.items():
         setattr(role, field, value)
-    with pghistory.context(user=by.pk, action="role changed"):
+    with changed_by(by, action="role changed"):
         role.save(update_fields=list(changes) or None)
     return role
 
@@ -151,7 +150,7 @@ def mou_version_draft(
     _name_is_free(name)
     _checked_dates(effective_from=effective_from, binds_existing_from=binds_existing_from)
     _checked_caps(caps)
-    with pghistory.context(user=by.pk, action="version drafted"):
+    with changed_by(by, action="version drafted"):
         version = MouVersion.objects.create(
             name=name,
             effective_from=effective_from,
@@ -187,7 +186,7 @@ def mou_version_update_draft(*, version: MouVersion, by, caps: list[CapInput] | 
     )
     if caps is not None:
         _checked_caps(caps)
-    with pghistory.context(user=by.pk, action="draft version edited"):
+    with changed_by(by, action="draft version edited"):
         for field, value in changes.items():
             setattr(version, field, value)
         if changes:
@@ -244,7 +243,7 @@ def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None 
             code="not_yet",
         )
     try:
-        with pghistory.context(user=by.pk, action="version brought into force"), transaction.atomic():
+        with changed_by(by, action="version brought into force"), transaction.atomic():
             MouVersion.objects.filter(status=Status.IN_FORCE).update(status=Status.SUPERSEDED)
             version.status = Status.IN_FORCE
             version.save(update_fields=["status"])

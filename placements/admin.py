@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.db.models import Count, F, Q
+from django.db.models import Count
 
 from futuresocial.admin import NeverDeletedMixin, ReadOnlyInline, ReadOnlyMixin, RegionModelAdmin
-from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
+from placements.models import CURRENT_LINES, CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
 
 # What a placement's __str__ reads ("SW123 · SW at Solihull via Alpha from 2024-04-01"): joined wherever one is shown.
 PLACEMENT_RELATED = ("worker", "role", "authority", "agency")
@@ -140,7 +140,7 @@ class TimesheetAdmin(ReadOnlyMixin, RegionModelAdmin):
             super()
             .get_queryset(request)
             .select_related(*_placement_related("placement"))
-            .annotate(current_lines_count=Count("lines", filter=Q(lines__revision=F("revision"))))
+            .annotate(current_lines_count=Count("lines", filter=CURRENT_LINES))
         )
 
     @admin.display(description="current lines", ordering="current_lines_count")

@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 
 import django_filters
 from drf_spectacular.utils import extend_schema
@@ -366,7 +366,7 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     queryset = Timesheet.objects.prefetch_related(
         Prefetch(
             "lines",
-            queryset=TimesheetLine.objects.filter(revision=F("timesheet__revision")).order_by("date", "id"),
+            queryset=TimesheetLine.objects.current().order_by("date", "id"),
             to_attr="current_lines_list",
         )
     ).order_by("-week_ending", "-id")

@@ -194,6 +194,18 @@ class Timesheet(models.Model):
 
 
 @pgtrigger.register(pgtrigger.Protect(name="timesheet_lines_are_never_deleted", operation=pgtrigger.Delete))
+class TimesheetLineQuerySet(models.QuerySet):
+    def current(self):
+        """The lines of each week as it stands: a resubmission marks the lines it replaces superseded (they stay as
+        history). The one definition of a current line; the audit's and the dashboards' SQL say `superseded_at IS
+        NULL` likewise."""
+        return self.filter(superseded_at__isnull=True)
+
+
+# The same, seen from a timesheet (for counts and sums over its current lines).
+CURRENT_LINES = Q(lines__superseded_at__isnull=True)
+
+
 class TimesheetLine(models.Model):
     """A day's hours at a pay and charge rate. Lines are only ever added; a resubmission marks the old ones
     superseded. The audit reads lines by id above its last watermark, so it never rewrites a line."""
@@ -215,6 +227,8 @@ class TimesheetLine(models.Model):
             models.CheckConstraint(condition=Q(hours__gte=0, hours__lte=24), name="line_hours_within_a_day"),
             models.CheckConstraint(condition=Q(pay_rate__gte=0, charge_rate__gte=0), name="line_rates_not_negative"),
         ]
+
+    objects = TimesheetLineQuerySet.as_manager()
 
     scope = {"agency": "placement__agency", "authority": "placement__authority"}
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -107,7 +106,8 @@ def placement_end(*, placement: Placement, end_date: date | None, by=None) -> Pl
             raise ValidationError({"end_date": f"The placement starts on {placement.start_date:%d/%m/%Y}."})
         # Only the current revision of each week counts: superseded lines are history, not work.
         last_worked = (
-            placement.timesheet_lines.filter(revision=F("timesheet__revision"), date__gt=end_date)
+            placement.timesheet_lines.current()
+            .filter(date__gt=end_date)
             .order_by("-date")
             .values_list("date", flat=True)
             .first()

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,7 +30,7 @@ from placements.forms import (
     TimesheetWeekFormSet,
     WeekPickerForm,
 )
-from placements.models import Placement, Timesheet, TimesheetLine
+from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine
 from placements.services import agency_refusal, placement_register
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.uploads import timesheet_upload as upload_service
@@ -95,8 +95,8 @@ def placement_detail(request, pk):
     timesheets = list(
         placement.timesheets.annotate(
             # Only the current revision's lines count; superseded lines are history.
-            total_hours=Sum("lines__hours", filter=Q(lines__revision=F("revision"))),
-            lines_count=Count("lines", filter=Q(lines__revision=F("revision"))),
+            total_hours=Sum("lines__hours", filter=CURRENT_LINES),
+            lines_count=Count("lines", filter=CURRENT_LINES),
         )
         .prefetch_related(Prefetch("lines", queryset=TimesheetLine.objects.order_by("date", "id"), to_attr="all_lines"))
         .order_by("-week_ending")

@@ -8,8 +8,7 @@ A resubmission replaces the figures of the return for that period end; the earli
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-import pghistory
-
+from futuresocial.history import changed_by
 from workforce.models import WorkforceReturn
 
 
@@ -55,7 +54,7 @@ def workforce_return_submit(
         leavers_fte=leavers_fte,
         absence_rate=absence_rate,
     )
-    with pghistory.context(user=by.pk):
+    with changed_by(by):
         # update_or_create locks the existing row (or retries on the unique constraint), so two submissions of the
         # same period end one after the other instead of colliding.
         return WorkforceReturn.objects.update_or_create(authority=authority, period_end=period_end, defaults=written)
@@ -85,7 +84,7 @@ def workforce_returns_submit(*, returns: list[dict], by) -> tuple[int, int]:
         authority__in={authority for authority, _ in seen}, period_end__in={period_end for _, period_end in seen}
     )
     resubmitted = len(seen.intersection(existing.values_list("authority_id", "period_end")))
-    with pghistory.context(user=by.pk):
+    with changed_by(by):
         # INSERT ... ON CONFLICT DO UPDATE of the fields update_or_create writes; the history triggers see both.
         WorkforceReturn.objects.bulk_create(
             objects,

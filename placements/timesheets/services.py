@@ -94,7 +94,5 @@ def timesheet_submit(*, placement: Placement, week_ending, lines: list[Mapping],
 
 
 def _current_lines(timesheet: Timesheet) -> list[Line]:
-    rows = timesheet.lines.filter(revision=timesheet.revision, superseded_at__isnull=True).values_list(
-        "date", "hours", "pay_rate", "charge_rate"
-    )
+    rows = timesheet.lines.current().values_list("date", "hours", "pay_rate", "charge_rate")
     return sorted(Line(*row) for row in rows)
