@@ -193,7 +193,6 @@ class Timesheet(models.Model):
         return self.lines.filter(revision=self.revision)
 
 
-@pgtrigger.register(pgtrigger.Protect(name="timesheet_lines_are_never_deleted", operation=pgtrigger.Delete))
 class TimesheetLineQuerySet(models.QuerySet):
     def current(self):
         """The lines of each week as it stands: a resubmission marks the lines it replaces superseded (they stay as
@@ -206,6 +205,7 @@ class TimesheetLineQuerySet(models.QuerySet):
 CURRENT_LINES = Q(lines__superseded_at__isnull=True)
 
 
+@pgtrigger.register(pgtrigger.Protect(name="timesheet_lines_are_never_deleted", operation=pgtrigger.Delete))
 class TimesheetLine(models.Model):
     """A day's hours at a pay and charge rate. Lines are only ever added; a resubmission marks the old ones
     superseded. The audit reads lines by id above its last watermark, so it never rewrites a line."""
