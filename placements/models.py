@@ -190,7 +190,7 @@ class Timesheet(models.Model):
         return self.week_ending - timedelta(days=6)
 
     def current_lines(self):
-        return self.lines.filter(revision=self.revision)
+        return self.lines.current()
 
 
 class TimesheetLineQuerySet(models.QuerySet):
