@@ -25,10 +25,10 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.notifications import agency_addresses, council_addresses, notify, site_url
 from agencies.models import Agency, Suspension
 from compliance.breaches import breach_set_status
 from compliance.models import Breach
-from futuresocial.notifications import agency_addresses, council_addresses, notify, site_url
 
 Standing = Agency.Standing
 Kind = Suspension.Kind

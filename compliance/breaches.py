@@ -20,9 +20,9 @@ from django.utils import timezone
 import pghistory
 
 from accounts.models import User
+from accounts.notifications import notify, site_url
 from compliance.models import Breach, BreachNote
 from futuresocial.history import history_entries, history_events
-from futuresocial.notifications import notify, site_url
 from mou.selectors import version_in_force
 
 Status = Breach.Status

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
-from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from futuresocial.scoping import visible_to
 
 Status = CorrectiveAction.Status

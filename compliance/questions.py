@@ -18,8 +18,8 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from compliance.models import Query
-from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 
 Asker = Query.Asker
 Channel = Query.Channel

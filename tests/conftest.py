@@ -9,6 +9,8 @@ from django.db.migrations.loader import MigrationLoader
 import pytest
 
 from accounts.models import User
+from accounts.tasks import send_email
+from tests.celery_queues import own_queue
 from tests.factories import AgencyFactory, UserFactory, authority
 
 
@@ -91,3 +93,20 @@ def _cache_of_its_own(settings, request):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
     }
+
+
+@pytest.fixture
+def email_queue():
+    """The email task on a queue of this test's own, sent through the broker: the test reads the queued messages."""
+    with own_queue("test-email", tasks="accounts.tasks.send_email") as queue:
+        yield queue
+
+
+@pytest.fixture(autouse=True)
+def _email_sent_in_process(request, monkeypatch):
+    """The email task runs in the test's own process, as a worker would run it (Celery's `apply`, retries included),
+    once the change commits: tests read `mail.outbox` with no worker. A test that asks for `email_queue` sends it
+    through the broker instead."""
+    if "email_queue" in request.fixturenames:
+        return
+    monkeypatch.setattr(send_email, "delay", lambda *args, **kwargs: send_email.apply(args, kwargs))
