@@ -25,10 +25,10 @@ from django.utils import timezone
 
 import pghistory
 
+from accounts.notifications import agency_addresses, council_addresses, notify, site_url
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
 from futuresocial.history import changed_by
-from futuresocial.notifications import agency_addresses, council_addresses, notify, site_url
 
 Standing = Agency.Standing
 Kind = Suspension.Kind

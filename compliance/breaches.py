@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.notifications import notify, site_url
 from accounts.permissions import require_coordinator
 from compliance.models import Breach, BreachNote
 from futuresocial.history import changed_by, history_entries, history_events
-from futuresocial.notifications import notify, site_url
 from mou.selectors import version_in_force
 
 Status = Breach.Status

@@ -19,10 +19,10 @@ from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from accounts.permissions import require_coordinator
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.history import changed_by
-from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from futuresocial.scoping import visible_to
 
 Status = CorrectiveAction.Status

@@ -16,10 +16,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.notifications import agency_addresses, coordinator_addresses, notify, site_url
 from accounts.permissions import require_coordinator
 from compliance.models import Query
 from futuresocial.history import changed_by
-from futuresocial.notifications import agency_addresses, coordinator_addresses, notify, site_url
 
 Asker = Query.Asker
 Channel = Query.Channel

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.notifications import agency_addresses, council_addresses, notify
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
 from agencies.services import (
@@ -22,7 +23,6 @@ from agencies.services import (
 from compliance.breaches import breach_set_status
 from compliance.models import Breach
 from futuresocial.history import changed_by
-from futuresocial.notifications import agency_addresses, council_addresses, notify
 
 Kind = Suspension.Kind
 

@@ -1,5 +1,6 @@
 """Tests that queue Celery tasks send them to a queue of their own, so no other worker on the same broker (a
-developer's `make run`, another test run sharing the machine's Redis) takes them; the queue is deleted afterwards."""
+developer's `make run`, another test run sharing the machine's Redis) takes them; the queue is deleted afterwards.
+A test of a broker that does not answer points this process's Celery app at another one for a while."""
 
 import uuid
 from contextlib import contextmanager
@@ -31,3 +32,21 @@ def own_queue(prefix: str, tasks: str = "compliance.tasks.run_audit"):
             declared = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
             declared.declare()
             declared.delete()
+
+
+@contextmanager
+def celery_broker(url):
+    """Point this process's Celery app at another broker (and back)."""
+
+    def reset():
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = url
+    reset()
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = previous
+        reset()

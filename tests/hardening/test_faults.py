@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,10 +25,9 @@ from rest_framework.test import APIClient
 
 from compliance.models import AuditRun, Breach, BreachLine
 from compliance.services import NOT_SENT, audit_request
-from futuresocial.celery import app as celery_app
 from placements.models import Timesheet, TimesheetLine
 from placements.timesheets import Line, LineStaging, timesheets_store, week_ending_of
-from tests.celery_queues import own_queue
+from tests.celery_queues import celery_broker, own_queue
 from tests.compliance.test_worker import test_database_url
 from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, role
 from tests.needs import missing
@@ -53,24 +51,6 @@ def cap():
 def routed_to_own_queue():
     """run_audit (and the nightly task) on a queue of this test's own: no other worker on the broker takes them."""
     return own_queue("test-faults", tasks="compliance.tasks.*")
-
-
-@contextmanager
-def celery_broker(url):
-    """Point this process's Celery app at another broker (and back)."""
-
-    def reset():
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = url
-    reset()
-    try:
-        yield
-    finally:
-        celery_app.conf.broker_url = previous
-        reset()
 
 
 class Workers:
