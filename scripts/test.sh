@@ -18,6 +18,8 @@ export SECRET_KEY="${SECRET_KEY:-test-only-not-secret-4f9c2a7e1b8d6f3a0c5e9b2d7a
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== lint-imports (the layers contract in pyproject.toml)"
+.venv/bin/lint-imports
 echo "== manage.py check"
 $PY manage.py check
 echo "== makemigrations --check"
