@@ -86,7 +86,6 @@ def _period(suspension: Suspension) -> str:
 # --- Lifting
 
 
-@transaction.atomic
 def suspension_lift_refusal(suspension: Suspension, *, today: date) -> ValidationError | None:
     """Why `suspension` cannot be lifted now, or None if it can: what pages and the API ask before offering to lift
     it, and what `suspension_lift` refuses with."""
@@ -101,6 +100,7 @@ def suspension_lift_refusal(suspension: Suspension, *, today: date) -> Validatio
     return None
 
 
+@transaction.atomic
 def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None = None) -> Suspension:
     """Lift a suspension before its time, from `on` (today by default; a later date schedules the lifting).
 

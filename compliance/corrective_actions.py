@@ -82,9 +82,24 @@ def _locked(action: CorrectiveAction) -> CorrectiveAction:
     return CorrectiveAction.objects.select_for_update().select_related("agency").get(pk=action.pk)
 
 
-def _refuse_unless(action: CorrectiveAction, *allowed: str, doing: str) -> None:
-    if action.status in allowed:
+# What may happen next to an agreement, by its status. The services refuse any other step; pages and the API ask
+# `allowed_steps` rather than restating it.
+NEXT_STEPS = {
+    Status.DRAFT: ("edit", "issue"),
+    Status.ISSUED: ("sign",),
+    Status.SIGNED: ("mark_done", "complete"),
+}
+
+
+def allowed_steps(action: CorrectiveAction) -> tuple[str, ...]:
+    """The steps the agreement's status allows now (`complete` also needs every remedial action done)."""
+    return NEXT_STEPS.get(action.status, ())
+
+
+def _refuse_unless(action: CorrectiveAction, step: str, *, doing: str) -> None:
+    if step in allowed_steps(action):
         return
+    allowed = [status for status, steps in NEXT_STEPS.items() if step in steps]
     wanted = " or ".join(Status(s).label.lower() for s in allowed)
     article = "an" if wanted[0] in "aeiou" else "a"
     raise ValidationError(
@@ -178,7 +193,7 @@ def corrective_action_update(*, action, by, breaches=None, items=None, summary=N
     the agreement is what the agency was sent and stays as it is."""
     require_coordinator(by, "change a corrective action")
     action = _locked(action)
-    _refuse_unless(action, Status.DRAFT, doing="be changed")
+    _refuse_unless(action, "edit", doing="be changed")
     if breaches is not None:
         action.breaches.set(_checked_breaches(agency=action.agency, breaches=breaches))
     if items is not None:
@@ -210,7 +225,7 @@ def corrective_action_issue(*, action, by) -> CorrectiveAction:
     contact address) are emailed a link to the agreement in the portal."""
     require_coordinator(by, "issue a corrective action")
     action = _locked(action)
-    _refuse_unless(action, Status.DRAFT, doing="be issued")
+    _refuse_unless(action, "issue", doing="be issued")
     if not action.items.exists():
         raise ValidationError("List at least one remedial action before issuing the agreement.")
     action.status = Status.ISSUED
@@ -244,7 +259,7 @@ def corrective_action_sign(*, action, by, signed_name: str, ip: str | None) -> C
     if len(signed_name) > CorrectiveAction._meta.get_field("signed_name").max_length:
         raise ValidationError({"signed_name": "That name is too long (120 characters at most)."})
     action = _locked(action)
-    _refuse_unless(action, Status.ISSUED, doing="be signed")
+    _refuse_unless(action, "sign", doing="be signed")
     action.status = Status.SIGNED
     action.signed_at = timezone.now()
     action.signed_by = by
@@ -269,7 +284,7 @@ def corrective_action_item_done(*, item, by, done_on: date | None = None) -> Cor
     """The coordinator records that the agency has done one remedial action (today unless `done_on` says)."""
     require_coordinator(by, "record a remedial action as done")
     action = _locked(item.corrective_action)
-    _refuse_unless(action, Status.SIGNED, doing="have its remedial actions marked done")
+    _refuse_unless(action, "mark_done", doing="have its remedial actions marked done")
     item = CorrectiveActionItem.objects.select_for_update().get(pk=item.pk)
     if item.done_on is not None:
         raise ValidationError(f"“{item.description}” was already recorded as done on {item.done_on:%d %B %Y}.")
@@ -290,7 +305,7 @@ def corrective_action_complete(*, action, by) -> CorrectiveAction:
     and cited by no other live agreement) are resolved."""
     require_coordinator(by, "complete a corrective action")
     action = _locked(action)
-    _refuse_unless(action, Status.SIGNED, doing="be completed")
+    _refuse_unless(action, "complete", doing="be completed")
     undone = list(action.items.filter(done_on__isnull=True).order_by("due_on", "id"))
     if undone:
         listed = "; ".join(f"“{i.description}” (due {i.due_on:%d/%m/%Y})" for i in undone)

@@ -23,6 +23,7 @@ from agencies.models import Agency
 from compliance.corrective_actions import (
     CITABLE_BREACH_STATUSES,
     LIVE_STATUSES,
+    allowed_steps,
     cited_breaches,
     corrective_action_complete,
     corrective_action_draft,
@@ -46,7 +47,6 @@ from futuresocial.security import client_ip
 from region.models import Authority
 
 PAGE_SIZE = 50
-Status = CorrectiveAction.Status
 
 
 def _actions(user):
@@ -178,7 +178,7 @@ def _choose_agency(request):
 @coordinator_required
 def corrective_action_edit(request, pk):
     action = _one(request.user, pk)
-    if action.status != Status.DRAFT:
+    if "edit" not in allowed_steps(action):
         messages.error(
             request,
             f"Corrective action {action.pk} is {action.get_status_display().lower()}: only a "
@@ -264,13 +264,14 @@ def corrective_action_detail(request, pk):
     context = _agreement_context(request, action)
     coordinator = request.user.is_coordinator
     items = context["items"]
+    steps = allowed_steps(action)
     context |= {
         "timeline": timeline(action, items),
-        "may_edit": coordinator and action.status == Status.DRAFT,
-        "may_issue": coordinator and action.status == Status.DRAFT,
-        "may_mark_done": coordinator and action.status == Status.SIGNED,
-        "may_complete": coordinator and action.status == Status.SIGNED and all(i.done for i in items),
-        "may_sign": request.user.is_agency and action.status == Status.ISSUED,
+        "may_edit": coordinator and "edit" in steps,
+        "may_issue": coordinator and "issue" in steps,
+        "may_mark_done": coordinator and "mark_done" in steps,
+        "may_complete": coordinator and "complete" in steps and all(i.done for i in items),
+        "may_sign": request.user.is_agency and "sign" in steps,
         "done_form": ItemDoneForm(initial={"done_on": context["today"]}),
         "undone": sum(1 for i in items if not i.done),
     }
@@ -331,7 +332,7 @@ def corrective_action_complete_view(request, pk):
 def corrective_action_sign_view(request, pk):
     action = _one(request.user, pk)  # another agency's agreement is a 404, like a draft
     form = SignForm(request.POST or None, agency=action.agency)
-    if request.method == "POST" and action.status == Status.ISSUED and form.is_valid():
+    if request.method == "POST" and "sign" in allowed_steps(action) and form.is_valid():
         try:
             corrective_action_sign(
                 action=action, by=request.user, signed_name=form.cleaned_data["signed_name"], ip=client_ip(request)
@@ -345,7 +346,7 @@ def corrective_action_sign_view(request, pk):
                 f"{action.agency.name}. The coordinator has been told.",
             )
             return redirect("compliance:corrective-action-sign", pk=action.pk)
-    elif request.method == "POST" and action.status != Status.ISSUED:
+    elif request.method == "POST" and "sign" not in allowed_steps(action):
         messages.error(
             request,
             f"Corrective action {action.pk} is {action.get_status_display().lower()}: there is nothing to sign.",
