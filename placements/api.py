@@ -153,7 +153,7 @@ class PlacementFilterSet(FilterSet):
         fields = ["engagement_type", "project_team"]
 
     def filter_active_on(self, queryset, name, value):
-        return queryset.active_between(value, value)
+        return queryset.active_on(value)
 
 
 class PlacementViewSet(mixins.UpdateModelMixin, ScopedCreateViewSet):

@@ -63,7 +63,7 @@ class PlacementFilter(django_filters.FilterSet):
         today = timezone.localdate()
         if value == "ended":
             return queryset.filter(end_date__lt=today)
-        return queryset.exclude(end_date__lt=today)
+        return queryset.active_on(today)
 
 
 class SweNumberField(forms.CharField):
