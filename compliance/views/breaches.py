@@ -157,8 +157,6 @@ def breach_queue(request):
         coordinators=coordinators,
     )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for breach in page.object_list:
-        breach.rule_short = breach.rule_short
     counts = services.breach_status_counts(filters.queryset_without("status"))
     chosen = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
     filtered = bool(filters.is_bound and any(v for k, v in filters.form.cleaned_data.items() if k != "sort"))
