@@ -2,16 +2,13 @@
 (`compliance.corrective_actions`)."""
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-import django_filters
-
-from agencies.models import Agency, Suspension
-from compliance.corrective_actions import CITABLE_BREACH_STATUSES, LIVE_STATUSES, ItemDraft
-from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
+from agencies.models import Suspension
+from compliance.corrective_actions import CITABLE_BREACH_STATUSES, ItemDraft
+from compliance.models import Breach
 from futuresocial.forms import DATE_INPUT
-from futuresocial.scoping import visible_to
 
 
 class BreachChoiceField(forms.ModelMultipleChoiceField):
@@ -86,45 +83,6 @@ class SignForm(forms.Form):
 
 class ItemDoneForm(forms.Form):
     done_on = forms.DateField(label="Done on", required=False, widget=DATE_INPUT)
-
-
-def overdue_q(today) -> Q:
-    """Issued or signed, with a remedial action past its due date and not done: the nightly pass lapses it."""
-    late = CorrectiveActionItem.objects.filter(corrective_action=OuterRef("pk"), done_on__isnull=True, due_on__lt=today)
-    return Q(status__in=LIVE_STATUSES) & Q(Exists(late))
-
-
-class CorrectiveActionFilter(django_filters.FilterSet):
-    """The filters of the corrective-action list. An agency is not offered other agencies (the list is its own)."""
-
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), empty_label="Any agency")
-    status = django_filters.ChoiceFilter(choices=CorrectiveAction.Status.choices, empty_label="Any status")
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue",
-        label="Overdue",
-        widget=forms.Select(choices=[("", "Overdue or not"), ("true", "Overdue only")]),
-    )
-
-    class Meta:
-        model = CorrectiveAction
-        fields = ["agency", "status", "overdue"]
-
-    def __init__(self, *args, user, today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        if user.is_agency:
-            del self.filters["agency"]
-        else:
-            self.filters["agency"].queryset = visible_to(Agency.objects.all(), user)
-        if not user.is_regional:
-            self.filters["status"].extra["choices"] = [
-                c for c in CorrectiveAction.Status.choices if c[0] != CorrectiveAction.Status.DRAFT
-            ]
-
-    def filter_overdue(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(overdue_q(self.today))
 
 
 # --- Suspending an agency (compliance/suspensions.py)

@@ -18,7 +18,7 @@ def home_summary(*, user):
     awaiting_signature = visible_to(CorrectiveAction.objects.filter(status=CorrectiveAction.Status.ISSUED), user)
     summary = {
         "version_in_force": version_in_force(on=today),
-        "placements_current": placements.filter(start_date__lte=today).exclude(end_date__lt=today).count(),
+        "placements_current": placements.active_on(today).count(),
         "placements_total": placements.count(),
         "breaches_open": breaches.unresolved().count(),
         "corrective_actions_awaiting_signature": awaiting_signature.count(),

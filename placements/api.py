@@ -4,7 +4,6 @@ import re
 
 from django.db.models import Prefetch
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +13,6 @@ from rest_framework.views import set_rollback
 
 from accounts.models import User
 from agencies.models import Agency
-from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import (
     ScopedPrimaryKeyRelatedField,
@@ -24,6 +22,12 @@ from futuresocial.api.serializers import (
 )
 from futuresocial.api.views import BaseViewSet, ServiceCreateViewSet
 from mou.models import Role
+from placements.filters import (
+    CapExceptionFilterSet,
+    PermanentLeaverFilterSet,
+    PlacementFilterSet,
+    TimesheetFilterSet,
+)
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine
 from placements.services import cap_exception_record, permanent_leaver_record, placement_end, placement_register
 from placements.timesheets import TimesheetRejected, timesheet_submit
@@ -117,25 +121,6 @@ class PlacementEndSerializer(serializers.Serializer):
         return attrs
 
 
-class PlacementFilterSet(FilterSet):
-    authority = django_filters.ModelChoiceFilter(
-        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    role = django_filters.ModelChoiceFilter(field_name="role", to_field_name="code", queryset=Role.objects.all())
-    agency = IdFilter()
-    start_date = django_filters.DateFromToRangeFilter()
-    end_date = django_filters.DateFromToRangeFilter()
-    active_on = django_filters.DateFilter(method="filter_active_on", label="Active on this date")
-    worker_swe_number = django_filters.CharFilter(field_name="worker__swe_number", lookup_expr="iexact")
-
-    class Meta:
-        model = Placement
-        fields = ["engagement_type", "project_team"]
-
-    def filter_active_on(self, queryset, name, value):
-        return queryset.active_between(value, value)
-
-
 class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     """Placements: agencies register their own (refused while suspended or removed), the coordinator any agency's.
 
@@ -182,18 +167,6 @@ class PermanentLeaverSerializer(serializers.ModelSerializer):
         )
 
 
-class PermanentLeaverFilterSet(FilterSet):
-    authority = django_filters.ModelChoiceFilter(
-        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    left_on = django_filters.DateFromToRangeFilter()
-    worker_swe_number = django_filters.CharFilter(field_name="worker__swe_number", lookup_expr="iexact")
-
-    class Meta:
-        model = PermanentLeaver
-        fields = ["authority", "reason"]
-
-
 class PermanentLeaverViewSet(ServiceCreateViewSet):
     """Workers who left an employed post at a council: each council records its own, the coordinator any."""
 
@@ -230,24 +203,6 @@ class CapExceptionSerializer(serializers.ModelSerializer):
                 "help_text": "Defaults to today, or to the placement's start if that is later.",
             }
         }
-
-
-class CapExceptionFilterSet(FilterSet):
-    authority = django_filters.ModelChoiceFilter(
-        field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    placement = IdFilter()
-    agency = IdFilter(field_name="placement__agency")
-    live_on = django_filters.DateFilter(method="filter_live_on", label="Covers this date")
-    valid_from = django_filters.DateFromToRangeFilter()
-    valid_until = django_filters.DateFromToRangeFilter()
-
-    class Meta:
-        model = CapException
-        fields = []
-
-    def filter_live_on(self, queryset, name, value):
-        return queryset.filter(valid_from__lte=value, valid_until__gte=value)
 
 
 class CapExceptionViewSet(ServiceCreateViewSet):
@@ -339,19 +294,6 @@ def upload_refusal(rejected: UploadRejected) -> dict:
     if whole_file or not rejected.errors:
         return {"file": whole_file or rejected.messages}
     return {"rows": rejected.errors, "error_count": len(rejected.errors) + rejected.more}
-
-
-class TimesheetFilterSet(FilterSet):
-    placement = IdFilter()
-    agency = IdFilter(field_name="placement__agency")
-    authority = django_filters.ModelChoiceFilter(
-        field_name="placement__authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    week_ending = django_filters.DateFromToRangeFilter()
-
-    class Meta:
-        model = Timesheet
-        fields = []
 
 
 class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):

@@ -2,60 +2,15 @@
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.utils import timezone
 
-import django_filters
-
-from agencies.models import Agency
 from futuresocial.forms import DATE_INPUT
-from futuresocial.scoping import visible_to
 from mou.models import EngagementType, Role
-from placements.models import Placement
 from region.models import Authority
 
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}
 
 
 # --- Placements
-
-
-class PlacementFilter(django_filters.FilterSet):
-    """The filters of the placements list. A council is never offered other authorities, nor an agency other
-    agencies: the list is already scoped to them, so those filters would only ever be empty."""
-
-    STATE_CHOICES = [("active", "Active (not ended)"), ("ended", "Ended")]
-
-    q = django_filters.CharFilter(label="SWE number", method="filter_swe")
-    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all(), to_field_name="code", empty_label="Any role")
-    authority = django_filters.ModelChoiceFilter(
-        queryset=Authority.objects.all(), to_field_name="code", empty_label="Any authority"
-    )
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), empty_label="Any agency")
-    state = django_filters.ChoiceFilter(
-        choices=STATE_CHOICES, method="filter_state", label="Active or ended", empty_label="Active and ended"
-    )
-
-    class Meta:
-        model = Placement
-        fields = ["q", "role", "authority", "agency", "state"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if user.is_council:
-            del self.filters["authority"]
-        if user.is_agency:
-            del self.filters["agency"]
-        else:
-            self.filters["agency"].queryset = visible_to(Agency.objects.all(), user)
-
-    def filter_swe(self, queryset, name, value):
-        return queryset.filter(worker__swe_number__icontains=value.strip())
-
-    def filter_state(self, queryset, name, value):
-        today = timezone.localdate()
-        if value == "ended":
-            return queryset.filter(end_date__lt=today)
-        return queryset.exclude(end_date__lt=today)
 
 
 class SweNumberField(forms.CharField):

@@ -72,6 +72,16 @@ class PermanentLeaver(models.Model):
 
 
 class PlacementQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """Placements active on `day`: started (`start_date <= day`) and not ended (no end date, or `end_date >= day`).
+        The one definition of "active" (the placements page's "Active", the API's `active_on`, the home page's count);
+        a placement starting later is not active yet."""
+        return self.active_between(day, day)
+
+    def ended_before(self, day):
+        """Placements whose end date is past by `day` (ended the day before or earlier)."""
+        return self.filter(end_date__lt=day)
+
     def active_between(self, start, end):
         """Placements running on at least one day from `start` to `end` (both included; `start == end` for one day):
         started by `end` and not ended before `start`. The rule of `Placement.covers`, as a query."""

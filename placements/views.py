@@ -22,9 +22,9 @@ from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
 from mou.selectors import cap_check
+from placements.filters import PlacementListFilterSet
 from placements.forms import (
     CapCheckForm,
-    PlacementFilter,
     PlacementForm,
     TimesheetUploadForm,
     TimesheetWeekFormSet,
@@ -50,7 +50,7 @@ def _placements(user):
 @login_required
 def placement_list(request):
     placements = _placements(request.user).order_by("-start_date", "-id")
-    filters = PlacementFilter(request.GET or None, queryset=placements, user=request.user)
+    filters = PlacementListFilterSet(request.GET or None, queryset=placements, user=request.user)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

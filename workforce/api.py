@@ -1,6 +1,5 @@
 from functools import partial
 
-import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
 from futuresocial.api.views import BaseViewSet, ReadOnlyViewSet
 from region.models import Authority
+from workforce.filters import WorkforceReturnFilterSet
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn
 from workforce.selectors import REGION_NAME, Source, workforce_series
 from workforce.services import workforce_return_submit
@@ -97,19 +97,6 @@ class WorkforceReturnSerializer(serializers.ModelSerializer):
         return with_own_tenant(
             attrs, field="authority", user=user, message="You can only submit returns for your own authority."
         )
-
-
-class WorkforceReturnFilterSet(django_filters.FilterSet):
-    authority = django_filters.ModelChoiceFilter(
-        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    period_end = django_filters.DateFromToRangeFilter(
-        help_text="period_end_after and period_end_before (ISO dates, inclusive)"
-    )
-
-    class Meta:
-        model = WorkforceReturn
-        fields = []
 
 
 class WorkforceReturnUploadResultSerializer(serializers.Serializer):

@@ -2,8 +2,6 @@
 
 from django import forms
 
-import django_filters
-
 from futuresocial.forms import DATE_INPUT
 from region.models import Authority
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn, not_in_the_future
@@ -88,24 +86,3 @@ class WorkforceReturnUploadForm(forms.Form):
         help_text="One row per return, with the columns listed above in the first row.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
-
-
-class WorkforceReturnFilter(django_filters.FilterSet):
-    """The returns list's filters; a council sees its own authority's returns only, so it is offered no authority."""
-
-    authority = django_filters.ModelChoiceFilter(
-        queryset=Authority.objects.all(), to_field_name="code", empty_label="Any authority"
-    )
-    period_end = django_filters.DateFromToRangeFilter(
-        label="Period end between",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
-
-    class Meta:
-        model = WorkforceReturn
-        fields = ["authority", "period_end"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not user.is_regional:
-            del self.filters["authority"]

@@ -25,7 +25,8 @@ from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
 from region.models import Authority
 from workforce import selectors
-from workforce.forms import WorkforceReturnFilter, WorkforceReturnForm, WorkforceReturnUploadForm
+from workforce.filters import WorkforceReturnFilterSet
+from workforce.forms import WorkforceReturnForm, WorkforceReturnUploadForm
 from workforce.models import WorkforceReturn
 from workforce.selectors import RATES, REGION_NAME, SUPPRESSION_CODES, Source
 from workforce.services import workforce_return_submit
@@ -50,7 +51,7 @@ submitters_required = role_required(
 @readers_required
 def return_list(request):
     returns = visible_to(WorkforceReturn.objects.select_related("authority", "submitted_by"), request.user)
-    filters = WorkforceReturnFilter(request.GET or None, queryset=returns, user=request.user)
+    filters = WorkforceReturnFilterSet(request.GET or None, queryset=returns, user=request.user)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

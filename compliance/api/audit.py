@@ -1,14 +1,13 @@
 """API for audit runs (SPEC §7): start one, watch it run."""
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.models import User
+from compliance.filters import AuditRunFilterSet
 from compliance.models import AuditRun
 from compliance.services import audit_request
-from futuresocial.api.filters import FilterSet
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.views import BaseViewSet
 
@@ -28,14 +27,6 @@ class AuditRunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
-
-
-class AuditRunFilterSet(FilterSet):
-    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Queued between (dates)")
-
-    class Meta:
-        model = AuditRun
-        fields = ["status", "trigger"]
 
 
 class AuditRunViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

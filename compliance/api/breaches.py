@@ -2,7 +2,6 @@
 
 from django.db import transaction
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
@@ -10,14 +9,12 @@ from rest_framework.response import Response
 from accounts.models import User
 from agencies.models import Agency
 from compliance.breaches import breach_assign, breach_report_manual, breach_set_severity, breach_set_status
+from compliance.filters import BreachFilterSet
 from compliance.models import Breach
-from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.api.views import BaseViewSet
-from mou.models import Role
 from placements.models import Placement
-from region.models import Authority
 
 
 class BreachSerializer(serializers.ModelSerializer):
@@ -48,24 +45,6 @@ class BreachSerializer(serializers.ModelSerializer):
             "detected_at",
         ]
         read_only_fields = fields
-
-
-class BreachFilterSet(FilterSet):
-    agency = IdFilter()
-    authority = django_filters.ModelChoiceFilter(
-        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
-    )
-    placement = IdFilter()
-    role = django_filters.ModelChoiceFilter(
-        field_name="placement__role", to_field_name="code", queryset=Role.objects.all(), label="Role code"
-    )
-    mou_version = IdFilter()
-    assignee = django_filters.CharFilter(field_name="assignee__username")
-    detected = django_filters.DateFromToRangeFilter(field_name="detected_at", label="Detected between (dates)")
-
-    class Meta:
-        model = Breach
-        fields = ["rule", "status", "severity"]
 
 
 class BreachUpdateSerializer(serializers.Serializer):

@@ -6,7 +6,6 @@ action a 404."""
 
 from django.db.models import Prefetch
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action as route
@@ -22,14 +21,13 @@ from compliance.corrective_actions import (
     corrective_action_sign,
     corrective_action_update,
 )
+from compliance.filters import CorrectiveActionFilterSet
 from compliance.models import Breach, CorrectiveAction, CorrectiveActionItem
-from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from futuresocial.api.views import BaseViewSet
 from futuresocial.scoping import visible_to
 from futuresocial.security import client_ip
-from region.models import Authority
 
 
 class CorrectiveActionItemSerializer(serializers.ModelSerializer):
@@ -85,24 +83,6 @@ class SignSerializer(serializers.Serializer):
 
 class ItemDoneSerializer(serializers.Serializer):
     done_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today")
-
-
-class CorrectiveActionFilterSet(FilterSet):
-    agency = IdFilter()
-    authority = django_filters.ModelChoiceFilter(
-        field_name="breaches__authority",
-        to_field_name="code",
-        queryset=Authority.objects.all(),
-        distinct=True,
-        label="Citing breach cases at this authority (code)",
-    )
-    breach = IdFilter(field_name="breaches", distinct=True, label="Citing this breach case")
-    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Drafted between (dates)")
-    issued = django_filters.DateFromToRangeFilter(field_name="issued_at", label="Issued between (dates)")
-
-    class Meta:
-        model = CorrectiveAction
-        fields = ["status"]
 
 
 class CorrectiveActionViewSet(

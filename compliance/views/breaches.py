@@ -16,36 +16,20 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-import django_filters
-
 from accounts.decorators import coordinator_required, role_required
 from agencies.models import Agency
 from compliance import breaches as services
+from compliance.filters import SORTS, BreachQueueFilterSet
 from compliance.models import Breach, BreachLine
 from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
 from futuresocial.scoping import visible_to
 from placements.models import Placement
-from region.models import Authority
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 50
 TIMELINE_EVENTS = 50  # the latest events of a case on its page; the history page has them all
-UNRESOLVED = "unresolved"
 Status = Breach.Status
-
-SORTS = [
-    ("-detected", "Newest first"),
-    ("detected", "Oldest first"),
-    ("-excess", "Largest excess first"),
-    ("excess", "Smallest excess first"),
-]
-ORDERINGS = {
-    "-detected": ("-detected_at", "-id"),
-    "detected": ("detected_at", "id"),
-    "-excess": ("-excess_amount", "-detected_at", "-id"),
-    "excess": ("excess_amount", "detected_at", "id"),
-}
 
 
 def _breaches(user):
@@ -59,66 +43,6 @@ def _breaches(user):
 
 
 # --- The queue
-
-
-class BreachQueueFilter(django_filters.FilterSet):
-    """The queue's filters. Councils are not offered other authorities, nor agencies other agencies or the
-    coordinator's assignments: their queue is already scoped, so those filters would say nothing."""
-
-    status = django_filters.ChoiceFilter(
-        choices=[(UNRESOLVED, "Not yet resolved or dismissed"), *Status.choices],
-        method="filter_status",
-        empty_label="Any status",
-    )
-    rule = django_filters.ChoiceFilter(choices=Breach.Rule.choices, empty_label="Any rule")
-    severity = django_filters.ChoiceFilter(choices=Breach.Severity.choices, empty_label="Any severity")
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"), empty_label="Any agency")
-    authority = django_filters.ModelChoiceFilter(
-        queryset=Authority.objects.all(), to_field_name="code", empty_label="Any council or trust"
-    )
-    assignee = django_filters.ChoiceFilter(choices=[], method="filter_assignee", empty_label="Anyone or no one")
-    detected = django_filters.DateFromToRangeFilter(
-        field_name="detected_at",
-        label="Detected from / to",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
-    )
-    sort = django_filters.ChoiceFilter(choices=SORTS, method="sort_by", empty_label=None, label="Sort")
-
-    def __init__(self, *args, user, coordinators, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        if user.is_council:
-            del self.filters["authority"]
-        if user.is_agency:
-            del self.filters["agency"], self.filters["assignee"]
-        else:
-            mine = [("me", "Assigned to me")] if user.is_coordinator else []
-            people = [(u.username, str(u)) for u in coordinators]
-            self.filters["assignee"].extra["choices"] = [*mine, ("none", "Unassigned"), *people]
-
-    def filter_status(self, queryset, name, value):
-        if value == UNRESOLVED:
-            return queryset.unresolved()
-        return queryset.filter(status=value)
-
-    def filter_assignee(self, queryset, name, value):
-        if value == "me":
-            return queryset.filter(assignee=self.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        return queryset.filter(assignee__username=value)
-
-    def sort_by(self, queryset, name, value):
-        return queryset.order_by(*ORDERINGS[value])
-
-    def queryset_without(self, *names):
-        """The cases matching every filter but `names` (the counts by status leave the status filter out)."""
-        queryset = self.queryset.all()
-        if self.is_bound and self.is_valid():
-            for name, value in self.form.cleaned_data.items():
-                if name not in names and name != "sort":
-                    queryset = self.filters[name].filter(queryset, value)
-        return queryset
 
 
 class BulkActionForm(forms.Form):
@@ -149,7 +73,7 @@ class BulkActionForm(forms.Form):
 def breach_queue(request):
     user = request.user
     coordinators = list(services.assignable_users()) if not user.is_agency else []
-    filters = BreachQueueFilter(
+    filters = BreachQueueFilterSet(
         request.GET or None,
         queryset=_breaches(user).order_by("-detected_at", "-id"),
         user=user,

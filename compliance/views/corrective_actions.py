@@ -32,8 +32,8 @@ from compliance.corrective_actions import (
     corrective_action_sign,
     corrective_action_update,
 )
+from compliance.filters import CorrectiveActionListFilterSet
 from compliance.forms import (
-    CorrectiveActionFilter,
     CorrectiveActionForm,
     ItemDoneForm,
     ItemFormSet,
@@ -87,7 +87,7 @@ def with_progress(actions):
 def corrective_action_list(request):
     today = timezone.localdate()
     actions = with_progress(_actions(request.user)).order_by("-created_at", "-id")
-    filters = CorrectiveActionFilter(request.GET or None, queryset=actions, user=request.user, today=today)
+    filters = CorrectiveActionListFilterSet(request.GET or None, queryset=actions, user=request.user, today=today)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for action in page.object_list:
         live = action.status in LIVE_STATUSES and action.next_due_on is not None

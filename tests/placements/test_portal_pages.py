@@ -139,6 +139,20 @@ def test_the_coordinator_filters_placements_by_role_authority_agency_state_and_s
     assert client.get("/placements/").context["page"].paginator.count == 5
 
 
+def test_a_placement_starting_next_month_is_not_active_yet_on_the_page_as_in_the_api(client, coordinator, agency_a):
+    today = timezone.localdate()
+    running = PlacementFactory(agency=agency_a, start_date=today - timedelta(days=30))
+    starting = PlacementFactory(agency=agency_a, start_date=today + timedelta(days=31))
+    ended = PlacementFactory(agency=agency_a, start_date=today - timedelta(days=60), end_date=today - timedelta(days=1))
+    client.force_login(coordinator)
+    assert list(client.get("/placements/?state=active").context["page"].object_list) == [running]
+    assert list(client.get("/placements/?state=ended").context["page"].object_list) == [ended]
+    assert client.get("/placements/").context["page"].paginator.count == 3
+    api = client.get(f"/api/v1/placements/?active_on={today.isoformat()}").json()
+    assert [row["id"] for row in api["results"]] == [running.pk]
+    assert starting.pk not in [row["id"] for row in api["results"]]
+
+
 def test_the_placements_list_is_sorted_newest_first_and_paginated_by_50(client, coordinator, agency_a):
     for offset in range(51):
         PlacementFactory(agency=agency_a, start_date=date(2024, 1, 1) + timedelta(days=offset))
