@@ -14,29 +14,32 @@ import pytest
 
 from accounts.models import User
 from agencies.models import Suspension
-from compliance.models import (
-    AuditRun,
-    Breach,
-    BreachLine,
-    BreachNote,
-    CorrectiveAction,
-    CorrectiveActionItem,
-    Query,
-)
+from compliance.models import AuditRun, Breach, Query
 from mou.models import MouVersion
-from placements.models import Timesheet, TimesheetLine
 from tests.factories import (
     AgencyFactory,
+    AuditRunFactory,
+    BreachFactory,
+    BreachLineFactory,
+    BreachNoteFactory,
     CapExceptionFactory,
     CapFactory,
+    CorrectiveActionFactory,
+    CorrectiveActionItemFactory,
     MouVersionFactory,
+    OfficialFigureFactory,
     PermanentLeaverFactory,
     PlacementFactory,
+    QueryFactory,
+    SuspensionFactory,
+    TimesheetFactory,
+    TimesheetLineFactory,
     UserFactory,
+    WorkforceReturnFactory,
     authority,
     role,
 )
-from workforce.models import OfficialFigure, WorkforceReturn
+from workforce.models import OfficialFigure
 
 pytestmark = pytest.mark.django_db
 
@@ -68,50 +71,32 @@ def one_of_everything(superuser):
     version = MouVersionFactory(name="2024 protocol", effective_from=date(2024, 4, 1), status="in_force")
     cap = CapFactory(version=version, max_pay_rate=Decimal("30.00"), max_charge_rate=Decimal("40.00"))
     placement = PlacementFactory(pay_rate=Decimal("35.00"), charge_rate=Decimal("45.00"))
-    timesheet = Timesheet.objects.create(placement=placement, week_ending=date(2024, 4, 7))
-    line = TimesheetLine.objects.create(
-        timesheet=timesheet,
+    timesheet = TimesheetFactory(placement=placement, week_ending=date(2024, 4, 7))
+    line = TimesheetLineFactory(timesheet=timesheet, date=date(2024, 4, 1), hours=Decimal("7.50"))
+    breach = BreachFactory(
         placement=placement,
-        revision=1,
-        date=date(2024, 4, 1),
-        hours=Decimal("7.50"),
-        pay_rate=Decimal("35.00"),
-        charge_rate=Decimal("45.00"),
-    )
-    breach = Breach.objects.create(
-        agency=placement.agency,
-        authority=placement.authority,
-        placement=placement,
-        rule=Breach.Rule.PAY_RATE_ABOVE_CAP,
         mou_version=version,
         cap_amount=Decimal("30.00"),
         excess_amount=Decimal("37.50"),
         excess_hours=Decimal("7.50"),
         lines_count=1,
     )
-    breach_line = BreachLine.objects.create(
-        breach=breach,
-        line=line,
-        cap=Decimal("30.00"),
-        rate=Decimal("35.00"),
-        excess_per_hour=Decimal("5.00"),
-        hours=Decimal("7.50"),
-        excess=Decimal("37.50"),
+    breach_line = BreachLineFactory(breach=breach, line=line, cap=Decimal("30.00"))
+    corrective_action = CorrectiveActionFactory(
+        agency=placement.agency, summary="Rates back under the cap", breaches=[breach]
     )
-    corrective_action = CorrectiveAction.objects.create(agency=placement.agency, summary="Rates back under the cap")
-    corrective_action.breaches.add(breach)
-    item = CorrectiveActionItem.objects.create(
+    item = CorrectiveActionItemFactory(
         corrective_action=corrective_action, description="Reduce the pay rate to £30.00", due_on=date(2024, 5, 1)
     )
-    suspension = Suspension.objects.create(
+    suspension = SuspensionFactory(
         agency=placement.agency,
         kind=Suspension.Kind.TEMPORARY,
         starts_on=date(2024, 6, 1),
         ends_on=date(2024, 9, 1),
         reason="Repeated pay above the cap",
         imposed_by=superuser,
+        breaches=[breach],
     )
-    suspension.breaches.add(breach)
     objects = [
         superuser,
         authority(),
@@ -126,28 +111,29 @@ def one_of_everything(superuser):
         CapExceptionFactory(placement=placement),
         timesheet,
         line,
-        AuditRun.objects.create(status=AuditRun.Status.FINISHED, lines_checked=1, breaches_found=1, progress=100),
+        AuditRunFactory(status=AuditRun.Status.FINISHED, lines_checked=1, breaches_found=1, progress=100),
         breach,
         breach_line,
-        BreachNote.objects.create(breach=breach, author=superuser, text="Asked the agency for its payslips"),
+        BreachNoteFactory(breach=breach, author=superuser, text="Asked the agency for its payslips"),
         corrective_action,
         item,
-        Query.objects.create(
+        QueryFactory(
             asked_by_kind=Query.Asker.SOCIAL_WORKER,
             asked_by_name="A. Worker",
             channel=Query.Channel.EMAIL,
             subject="Does the cap apply to a project team?",
             question="I am offered a project-team post above the cap.",
         ),
-        WorkforceReturn.objects.create(
+        WorkforceReturnFactory(
             authority=authority(),
             period_end=date(2024, 9, 30),
             permanent_fte=Decimal("180.00"),
             agency_fte=Decimal("20.00"),
             vacancies_fte=Decimal("25.00"),
             leavers_fte=Decimal("27.00"),
+            absence_rate=None,
         ),
-        OfficialFigure.objects.create(
+        OfficialFigureFactory(
             release="2024",
             level=OfficialFigure.Level.LOCAL_AUTHORITY,
             area_code="E08000029",

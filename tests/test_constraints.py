@@ -15,10 +15,13 @@ from mou.models import Cap, MouVersion
 from placements.models import Timesheet, TimesheetLine
 from tests.factories import (
     AgencyFactory,
+    BreachFactory,
     CapExceptionFactory,
     CapFactory,
     MouVersionFactory,
     PlacementFactory,
+    SuspensionFactory,
+    TimesheetFactory,
     UserFactory,
     authority,
     role,
@@ -36,7 +39,7 @@ def refused(make):
 
 @pytest.fixture
 def timesheet():
-    return Timesheet.objects.create(placement=PlacementFactory(), week_ending=date(2024, 4, 7))
+    return TimesheetFactory(week_ending=date(2024, 4, 7))
 
 
 def line(timesheet, **overrides):
@@ -133,8 +136,10 @@ def test_a_temporary_suspension_needs_an_end_date_after_its_start_and_an_ongoing
 
 def test_breaches_and_suspensions_are_never_deleted():
     agency, by = AgencyFactory(), UserFactory(role="coordinator")
-    breach = Breach.objects.create(agency=agency, rule=Breach.Rule.MANUAL, description="approached a worker in post")
-    suspension = Suspension.objects.create(agency=agency, kind="ongoing", reason="r", imposed_by=by)
+    breach = BreachFactory(
+        placement=None, agency=agency, rule=Breach.Rule.MANUAL, description="approached a worker in post"
+    )
+    suspension = SuspensionFactory(agency=agency, kind="ongoing", reason="r", imposed_by=by)
     assert refused(breach.delete)
     assert refused(suspension.delete)
 
@@ -169,7 +174,7 @@ def test_users_belong_where_their_role_says():
 def test_changes_are_recorded_in_history_with_who_made_them():
     import pghistory
 
-    breach = Breach.objects.create(agency=AgencyFactory(), rule="manual", description="reported by phone")
+    breach = BreachFactory(placement=None, rule="manual", description="reported by phone")
     coordinator = UserFactory(role="coordinator")
     with pghistory.context(user=coordinator.pk):
         breach.status = Breach.Status.UNDER_REVIEW

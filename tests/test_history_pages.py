@@ -11,20 +11,24 @@ import pghistory
 import pytest
 
 from agencies.models import Agency
-from compliance.models import CorrectiveAction, CorrectiveActionItem
 from futuresocial.history import history_url
 from tests.api.test_reference_api import token_client
 from tests.compliance.test_breach_queue import text
-from tests.compliance.test_breach_services import breach
-from tests.factories import CapFactory, MouVersionFactory, PlacementFactory
-from workforce.models import WorkforceReturn
+from tests.factories import (
+    BreachFactory,
+    CapFactory,
+    CorrectiveActionFactory,
+    CorrectiveActionItemFactory,
+    MouVersionFactory,
+    WorkforceReturnFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case(agency_a, solihull):
-    return breach(PlacementFactory(agency=agency_a, authority=solihull), excess_amount=Decimal("37.50"))
+    return BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("37.50"))
 
 
 def test_a_status_change_made_on_the_case_page_shows_on_its_history_page(client, coordinator, case):
@@ -55,7 +59,7 @@ def test_the_history_shows_the_case_timeline_on_the_case_page_too(client, coordi
 
 def test_a_change_by_the_audit_is_attributed_to_its_run(client, coordinator, agency_a):
     with pghistory.context(source="audit", audit_run=7):
-        found = breach(PlacementFactory(agency=agency_a), excess_amount=Decimal("12.00"))
+        found = BreachFactory(placement__agency=agency_a, excess_amount=Decimal("12.00"))
     client.force_login(coordinator)
     page = text(client.get(f"/history/compliance/breach/{found.pk}/"))
     assert "created by audit run 7" in page
@@ -128,10 +132,8 @@ def test_a_draft_versions_history_is_the_regions_only(client, council_user, anal
 
 
 def test_a_corrective_actions_history_holds_its_remedial_actions(client, agency_user, agency_a, coordinator):
-    action = CorrectiveAction.objects.create(agency=agency_a, summary="Repay the excess", status="issued")
-    item = CorrectiveActionItem.objects.create(
-        corrective_action=action, description="Repay £37.50", due_on=date(2025, 6, 30)
-    )
+    action = CorrectiveActionFactory(agency=agency_a, summary="Repay the excess", status="issued")
+    item = CorrectiveActionItemFactory(corrective_action=action, description="Repay £37.50", due_on=date(2025, 6, 30))
     with pghistory.context(user=coordinator.pk):
         item.done_on = date(2025, 6, 1)
         item.save()
@@ -142,13 +144,14 @@ def test_a_corrective_actions_history_holds_its_remedial_actions(client, agency_
 
 
 def test_a_workforce_return_history_is_its_councils(client, council_user, other_council_user, agency_user, solihull):
-    workforce_return = WorkforceReturn.objects.create(
+    workforce_return = WorkforceReturnFactory(
         authority=solihull,
         period_end=date(2024, 9, 30),
         permanent_fte=Decimal("250.00"),
         agency_fte=Decimal("40.00"),
         vacancies_fte=Decimal("30.00"),
         leavers_fte=Decimal("35.00"),
+        absence_rate=None,
     )
     url = history_url(workforce_return)
     client.force_login(council_user)

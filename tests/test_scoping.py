@@ -9,7 +9,19 @@ from agencies.models import Agency, Suspension
 from compliance.models import Breach, CorrectiveAction, Query
 from futuresocial.scoping import can_see, visible_to
 from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
-from tests.factories import CapExceptionFactory, PermanentLeaverFactory, PlacementFactory, UserFactory
+from tests.factories import (
+    BreachFactory,
+    CapExceptionFactory,
+    CorrectiveActionFactory,
+    PermanentLeaverFactory,
+    PlacementFactory,
+    QueryFactory,
+    SuspensionFactory,
+    TimesheetFactory,
+    TimesheetLineFactory,
+    UserFactory,
+    WorkforceReturnFactory,
+)
 from workforce.models import WorkforceReturn
 
 pytestmark = pytest.mark.django_db
@@ -21,22 +33,11 @@ def region(agency_a, agency_b, solihull, coventry, coordinator):
     rows = {}
     for key, agency, authority in (("a", agency_a, solihull), ("b", agency_b, coventry)):
         placement = PlacementFactory(agency=agency, authority=authority)
-        timesheet = Timesheet.objects.create(placement=placement, week_ending=date(2024, 4, 7))
-        line = TimesheetLine.objects.create(
-            timesheet=timesheet,
-            placement=placement,
-            revision=1,
-            date=date(2024, 4, 2),
-            hours=Decimal("7.5"),
-            pay_rate=placement.pay_rate,
-            charge_rate=placement.charge_rate,
-        )
-        breach = Breach.objects.create(
-            agency=agency, authority=authority, placement=placement, rule=Breach.Rule.MANUAL, description="x"
-        )
-        action = CorrectiveAction.objects.create(agency=agency)
-        action.breaches.add(breach)
-        suspension = Suspension.objects.create(
+        timesheet = TimesheetFactory(placement=placement, week_ending=date(2024, 4, 7))
+        line = TimesheetLineFactory(timesheet=timesheet, date=date(2024, 4, 2), hours=Decimal("7.5"))
+        breach = BreachFactory(placement=placement, rule=Breach.Rule.MANUAL, description="x")
+        action = CorrectiveActionFactory(agency=agency, breaches=[breach])
+        suspension = SuspensionFactory(
             agency=agency, kind="ongoing", starts_on=date(2024, 5, 1), reason="test", imposed_by=coordinator
         )
         rows[key] = {
@@ -49,15 +50,16 @@ def region(agency_a, agency_b, solihull, coventry, coordinator):
             "worker": placement.worker,
             "leaver": PermanentLeaverFactory(authority=authority, worker=placement.worker, left_on=date(2022, 1, 1)),
             "exception": CapExceptionFactory(placement=placement),
-            "return": WorkforceReturn.objects.create(
+            "return": WorkforceReturnFactory(
                 authority=authority,
                 period_end=date(2025, 3, 31),
                 permanent_fte=100,
                 agency_fte=20,
                 vacancies_fte=10,
                 leavers_fte=15,
+                absence_rate=None,
             ),
-            "query": Query.objects.create(
+            "query": QueryFactory(
                 asked_by_kind="agency", asked_by_name="n", agency=agency, channel="portal", subject="s", question="q"
             ),
         }

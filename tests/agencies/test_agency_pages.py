@@ -14,7 +14,7 @@ from agencies.models import Agency, Suspension
 from agencies.services import agency_standing_sync
 from compliance.models import Breach
 from compliance.suspensions import agency_suspend
-from tests.factories import AgencyFactory, PlacementFactory
+from tests.factories import AgencyFactory, BreachFactory, PlacementFactory, SuspensionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +133,7 @@ def test_the_standing_history_lists_imposed_and_lifted_with_who_and_why(client, 
 
 
 def test_the_history_says_a_temporary_suspension_ended_on_its_date_by_itself(client, coordinator, agency_a):
-    Suspension.objects.create(
+    SuspensionFactory(
         agency=agency_a, kind="temporary", starts_on=days(-30), ends_on=today(), reason=REASON, imposed_by=coordinator
     )
     Agency.objects.filter(pk=agency_a.pk).update(standing=Agency.Standing.SUSPENDED)
@@ -170,11 +170,9 @@ def test_the_coordinator_suspends_from_the_agencys_page_citing_its_breaches(
     council_user.email = "workforce@solihull.example"
     council_user.save()
     placement = PlacementFactory(agency=agency_a)
-    case = Breach.objects.create(
-        agency=agency_a, authority=placement.authority, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP
-    )
+    case = BreachFactory(placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
     other = PlacementFactory(agency=agency_b)
-    Breach.objects.create(agency=agency_b, placement=other, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
+    BreachFactory(placement=other, authority=None, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
     client.force_login(coordinator)
     form = client.get(f"/agencies/{agency_a.pk}/suspend/?breaches={case.pk}").context["form"]
     assert list(form.fields["breaches"].queryset) == [case]  # only its own cases are offered
@@ -284,10 +282,7 @@ def test_a_council_sees_only_the_cited_breaches_at_its_authority(
 ):
     here = PlacementFactory(agency=agency_a, authority=solihull)
     there = PlacementFactory(agency=agency_a, authority=coventry)
-    cases = [
-        Breach.objects.create(agency=agency_a, authority=p.authority, placement=p, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
-        for p in (here, there)
-    ]
+    cases = [BreachFactory(placement=p, rule=Breach.Rule.PAY_RATE_ABOVE_CAP) for p in (here, there)]
     suspension = suspend(agency_a, coordinator, breaches=cases)
     client.force_login(council_user)
     response = client.get(f"/suspensions/{suspension.pk}/")

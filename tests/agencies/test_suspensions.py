@@ -20,7 +20,7 @@ from compliance.models import Breach, BreachNote
 from compliance.suspensions import agency_suspend
 from placements.models import Placement
 from tests.api.test_reference_api import token_client
-from tests.factories import PlacementFactory, UserFactory
+from tests.factories import BreachFactory, PlacementFactory, SuspensionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +67,6 @@ def suspend(agency, by, **overrides):
     return agency_suspend(agency=agency, by=by, **{**values, **overrides})
 
 
-def breach(agency, **fields):
-    placement = PlacementFactory(agency=agency)
-    return Breach.objects.create(
-        agency=agency, authority=placement.authority, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP, **fields
-    )
-
-
 def standing(agency):
     agency.refresh_from_db()
     return agency.standing
@@ -89,9 +82,9 @@ def test_a_suspension_from_today_suspends_the_agency_at_once(coordinator, agency
 
 
 def test_cited_breaches_still_being_worked_on_are_escalated_with_a_note(coordinator, agency_a):
-    open_case = breach(agency_a)
-    reviewed = breach(agency_a, status=Breach.Status.UNDER_REVIEW)
-    resolved = breach(agency_a, status=Breach.Status.RESOLVED)
+    open_case = BreachFactory(placement__agency=agency_a)
+    reviewed = BreachFactory(placement__agency=agency_a, status=Breach.Status.UNDER_REVIEW)
+    resolved = BreachFactory(placement__agency=agency_a, status=Breach.Status.RESOLVED)
     suspension = suspend(agency_a, coordinator, breaches=[open_case, reviewed, resolved])
     assert set(suspension.breaches.all()) == {open_case, reviewed, resolved}
     statuses = dict(Breach.objects.values_list("pk", "status"))
@@ -173,9 +166,9 @@ def test_a_second_suspension_overlapping_the_first_is_refused(coordinator, agenc
 
 
 def test_only_the_agencys_own_breaches_may_be_cited(coordinator, agency_a, agency_b):
-    other = breach(agency_b)
+    other = BreachFactory(placement__agency=agency_b)
     with pytest.raises(ValidationError) as refused:
-        suspend(agency_a, coordinator, breaches=[breach(agency_a), other])
+        suspend(agency_a, coordinator, breaches=[BreachFactory(placement__agency=agency_a), other])
     assert refused.value.message_dict == {
         "breaches": [f"Breach cases {other.pk} are not Alpha Locums Ltd's: cite only its own cases."]
     }
@@ -183,7 +176,9 @@ def test_only_the_agencys_own_breaches_may_be_cited(coordinator, agency_a, agenc
 
 
 def test_a_dismissed_breach_cannot_ground_a_suspension(coordinator, agency_a):
-    dismissed = breach(agency_a, status=Breach.Status.DISMISSED, dismissed_reason="A duplicate report")
+    dismissed = BreachFactory(
+        placement__agency=agency_a, status=Breach.Status.DISMISSED, dismissed_reason="A duplicate report"
+    )
     with pytest.raises(ValidationError) as refused:
         suspend(agency_a, coordinator, breaches=[dismissed])
     assert refused.value.message_dict == {
@@ -288,7 +283,7 @@ def test_a_temporary_suspension_ends_by_itself_on_its_date_and_a_second_run_chan
 
 def test_the_beat_task_ends_a_suspension_whose_date_is_today(coordinator, agency_a, agency_b):
     # Imposed long ago (before today's rule that a suspension starts today or later), ending today.
-    Suspension.objects.create(
+    SuspensionFactory(
         agency=agency_a, kind="temporary", starts_on=days(-30), ends_on=today(), reason=REASON, imposed_by=coordinator
     )
     Agency.objects.filter(pk=agency_a.pk).update(standing=Agency.Standing.SUSPENDED)
@@ -360,7 +355,7 @@ def test_a_suspension_is_lifted_once_and_not_after_it_ended(coordinator, agency_
     with pytest.raises(ValidationError) as refused:
         suspension_lift(suspension=suspension, by=coordinator, reason="Again")
     assert refused.value.messages == [f"This suspension was already lifted from {today():%d %B %Y}."]
-    ended = Suspension.objects.create(
+    ended = SuspensionFactory(
         agency=agency_a, kind="temporary", starts_on=days(-30), ends_on=days(-1), reason=REASON, imposed_by=coordinator
     )
     with pytest.raises(ValidationError) as refused:

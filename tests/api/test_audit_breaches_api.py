@@ -10,7 +10,14 @@ from rest_framework.fields import DateTimeField
 
 from compliance.models import AuditRun, Breach
 from tests.api.test_reference_api import token_client
-from tests.factories import AgencyFactory, MouVersionFactory, PlacementFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    AuditRunFactory,
+    BreachFactory,
+    MouVersionFactory,
+    PlacementFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +62,7 @@ def test_only_the_coordinator_starts_an_audit(persona, request):
 
 
 def test_the_analyst_watches_a_running_audit(analyst):
-    run = AuditRun.objects.create(
+    run = AuditRunFactory(
         status=AuditRun.Status.RUNNING,
         trigger="nightly",
         started_at=timezone.make_aware(datetime(2025, 5, 1, 2, 0)),
@@ -75,7 +82,7 @@ def test_the_analyst_watches_a_running_audit(analyst):
 
 @pytest.mark.parametrize("persona", ["council_user", "agency_user"])
 def test_councils_and_agencies_see_no_audit_runs(persona, request):
-    run = AuditRun.objects.create()
+    run = AuditRunFactory()
     client = token_client(request.getfixturevalue(persona))
     assert client.get("/api/v1/audit-runs/").json()["count"] == 0
     assert client.get(f"/api/v1/audit-runs/{run.pk}/").status_code == 404
@@ -93,18 +100,14 @@ def test_listing_audit_runs_takes_the_same_queries_for_3_or_30(rows, coordinator
 # --- breaches
 
 
-def breach(placement, **fields):
-    return Breach.objects.create(agency=placement.agency, authority=placement.authority, placement=placement, **fields)
-
-
 @pytest.fixture
 def breaches(agency_a, agency_b, solihull, coventry, coordinator):
     version = MouVersionFactory(name="April 2018", effective_from=date(2018, 4, 1))
     a = PlacementFactory(agency=agency_a, authority=solihull)
     b = PlacementFactory(agency=agency_b, authority=coventry)
     return {
-        "a_pay": breach(
-            a,
+        "a_pay": BreachFactory(
+            placement=a,
             rule=Breach.Rule.PAY_RATE_ABOVE_CAP,
             mou_version=version,
             cap_amount=Decimal("25.00"),
@@ -113,11 +116,14 @@ def breaches(agency_a, agency_b, solihull, coventry, coordinator):
             lines_count=2,
             assignee=coordinator,
         ),
-        "a_manual": breach(
-            a, rule=Breach.Rule.MANUAL, severity=Breach.Severity.SERIOUS, description="Approached a worker in post"
+        "a_manual": BreachFactory(
+            placement=a,
+            rule=Breach.Rule.MANUAL,
+            severity=Breach.Severity.SERIOUS,
+            description="Approached a worker in post",
         ),
-        "b_pay": breach(
-            b,
+        "b_pay": BreachFactory(
+            placement=b,
             rule=Breach.Rule.PAY_RATE_ABOVE_CAP,
             mou_version=version,
             excess_amount=Decimal("120.00"),
@@ -196,7 +202,7 @@ def test_breaches_are_never_deleted_through_the_api(coordinator, breaches):
 def test_listing_breaches_takes_the_same_queries_for_3_or_30(rows, coordinator, django_assert_num_queries):
     agency, assignee = AgencyFactory(), UserFactory(role="coordinator")
     for _ in range(rows):
-        breach(PlacementFactory(agency=agency), rule=Breach.Rule.MANUAL, assignee=assignee)
+        BreachFactory(placement__agency=agency, rule=Breach.Rule.MANUAL, assignee=assignee)
     client = token_client(coordinator)
     # Savepoint (ATOMIC_REQUESTS); token with its user; count; breaches with authority and assignee; release.
     with django_assert_num_queries(5):

@@ -7,15 +7,14 @@ import pytest
 
 from compliance.models import Breach, BreachNote
 from tests.api.test_reference_api import token_client
-from tests.compliance.test_breach_services import breach
-from tests.factories import PlacementFactory, UserFactory
+from tests.factories import BreachFactory, PlacementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def case(agency_a, solihull):
-    return breach(PlacementFactory(agency=agency_a, authority=solihull), excess_amount=Decimal("37.50"))
+    return BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("37.50"))
 
 
 def url(case):

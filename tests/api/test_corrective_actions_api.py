@@ -14,9 +14,9 @@ from compliance.corrective_actions import (
     corrective_action_issue,
     corrective_action_sign,
 )
-from compliance.models import Breach, CorrectiveAction
+from compliance.models import CorrectiveAction
 from tests.api.test_reference_api import token_client
-from tests.factories import PlacementFactory
+from tests.factories import BreachFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,21 +24,14 @@ TODAY = timezone.localdate()
 IN_A_MONTH = TODAY + timedelta(days=30)
 
 
-def breach(agency, authority, **fields):
-    placement = PlacementFactory(agency=agency, authority=authority)
-    return Breach.objects.create(
-        agency=agency, authority=authority, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP, **fields
-    )
-
-
 @pytest.fixture
 def a_case(agency_a, solihull):
-    return breach(agency_a, solihull, excess_amount=Decimal("37.50"))
+    return BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("37.50"))
 
 
 @pytest.fixture
 def b_case(agency_b, coventry):
-    return breach(agency_b, coventry)
+    return BreachFactory(placement__agency=agency_b, placement__authority=coventry)
 
 
 def draft(coordinator, agency, breaches, *descriptions):
@@ -279,9 +272,15 @@ def test_the_coordinator_records_each_remedial_action_done_then_completes(coordi
 @pytest.fixture
 def region(coordinator, agency_a, agency_b, solihull, coventry):
     return {
-        "a_solihull": issued(coordinator, agency_a, [breach(agency_a, solihull)]),
-        "a_draft": draft(coordinator, agency_a, [breach(agency_a, solihull)]),
-        "b_coventry": issued(coordinator, agency_b, [breach(agency_b, coventry)]),
+        "a_solihull": issued(
+            coordinator, agency_a, [BreachFactory(placement__agency=agency_a, placement__authority=solihull)]
+        ),
+        "a_draft": draft(
+            coordinator, agency_a, [BreachFactory(placement__agency=agency_a, placement__authority=solihull)]
+        ),
+        "b_coventry": issued(
+            coordinator, agency_b, [BreachFactory(placement__agency=agency_b, placement__authority=coventry)]
+        ),
     }
 
 
@@ -314,7 +313,16 @@ def test_the_list_filters_by_status(coordinator, region):
 @pytest.mark.parametrize("rows", [3, 30])
 def test_listing_takes_the_same_queries_for_3_or_30(rows, coordinator, agency_a, solihull, django_assert_num_queries):
     for _ in range(rows):
-        draft(coordinator, agency_a, [breach(agency_a, solihull), breach(agency_a, solihull)], "Repay", "Train")
+        draft(
+            coordinator,
+            agency_a,
+            [
+                BreachFactory(placement__agency=agency_a, placement__authority=solihull),
+                BreachFactory(placement__agency=agency_a, placement__authority=solihull),
+            ],
+            "Repay",
+            "Train",
+        )
     client = token_client(coordinator)
     # Savepoint (ATOMIC_REQUESTS); token with its user; count; the page of actions; their breach ids; their items;
     # release.

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from agencies.models import Agency, Suspension
-from placements.models import Placement, Timesheet, TimesheetLine, Worker
+from placements.models import Placement, Worker
 from tests.api.test_reference_api import token_client
-from tests.factories import PlacementFactory, WorkerFactory, role
+from tests.factories import PlacementFactory, SuspensionFactory, TimesheetLineFactory, WorkerFactory, role
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_a_suspended_agency_is_refused_with_the_reason(agency_user, agency_a, co
 
     today = timezone.localdate()
     ends_on = today + timedelta(days=30)
-    Suspension.objects.create(
+    SuspensionFactory(
         agency=agency_a,
         kind=Suspension.Kind.TEMPORARY,
         starts_on=today - timedelta(days=30),
@@ -236,11 +236,9 @@ def test_nothing_but_the_end_date_changes(agency_user, placements):
 
 def test_an_end_date_before_submitted_work_is_refused(agency_user, placements):
     placement = placements["a_sw"]
-    timesheet = Timesheet.objects.create(placement=placement, week_ending=date(2025, 6, 8))
-    TimesheetLine.objects.create(
-        timesheet=timesheet,
-        placement=placement,
-        revision=1,
+    TimesheetLineFactory(
+        timesheet__placement=placement,
+        timesheet__week_ending=date(2025, 6, 8),
         date=date(2025, 6, 3),
         hours=Decimal("7.50"),
         pay_rate=Decimal("30.00"),

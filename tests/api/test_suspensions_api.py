@@ -14,7 +14,7 @@ from compliance.models import Breach
 from compliance.suspensions import agency_suspend
 from placements.models import Placement
 from tests.api.test_reference_api import token_client
-from tests.factories import AgencyFactory, PlacementFactory
+from tests.factories import AgencyFactory, BreachFactory, PlacementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +47,7 @@ def test_the_coordinator_suspends_an_agency_citing_its_breaches(
     council_user.email = "workforce@solihull.example"
     council_user.save()
     placement = PlacementFactory(agency=agency_a)
-    case = Breach.objects.create(
-        agency=agency_a, authority=placement.authority, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP
-    )
+    case = BreachFactory(placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
     with django_capture_on_commit_callbacks(execute=True):
         response = token_client(coordinator).post(
             "/api/v1/suspensions/", new(agency_a, breaches=[case.pk]), format="json"
@@ -132,7 +130,7 @@ def test_wrong_input_is_a_400_with_field_errors(coordinator, agency_a, overrides
 
 def test_breaches_of_another_agency_are_refused(coordinator, agency_a, agency_b):
     placement = PlacementFactory(agency=agency_b)
-    other = Breach.objects.create(agency=agency_b, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
+    other = BreachFactory(placement=placement, authority=None, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
     response = token_client(coordinator).post("/api/v1/suspensions/", new(agency_a, breaches=[other.pk]), format="json")
     assert (response.status_code, response.json()) == (
         400,
@@ -245,7 +243,7 @@ def test_listing_suspensions_takes_the_same_queries_for_3_or_30(rows, coordinato
     for _ in range(rows):
         agency = AgencyFactory()
         placement = PlacementFactory(agency=agency)
-        case = Breach.objects.create(agency=agency, placement=placement, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
+        case = BreachFactory(placement=placement, authority=None, rule=Breach.Rule.PAY_RATE_ABOVE_CAP)
         suspend(agency, coordinator, breaches=[case])
     client = token_client(coordinator)
     # Savepoint (ATOMIC_REQUESTS); token with its user; count; suspensions with who imposed and lifted them; the

@@ -10,7 +10,7 @@ from rest_framework.fields import DateTimeField
 
 from placements.models import Timesheet, TimesheetLine
 from tests.api.test_reference_api import token_client
-from tests.factories import PlacementFactory
+from tests.factories import PlacementFactory, TimesheetFactory, TimesheetLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +35,9 @@ def placement_b(agency_b, coventry):
 
 def week_of(placement, week_ending=date(2024, 4, 7), hours="7.50"):
     """A submitted timesheet with a line on Monday and Tuesday of the week."""
-    timesheet = Timesheet.objects.create(placement=placement, week_ending=week_ending)
+    timesheet = TimesheetFactory(placement=placement, week_ending=week_ending)
     for offset in (6, 5):
-        TimesheetLine.objects.create(
-            timesheet=timesheet,
-            placement=placement,
-            revision=1,
-            date=week_ending - timedelta(days=offset),
-            hours=Decimal(hours),
-            pay_rate=placement.pay_rate,
-            charge_rate=placement.charge_rate,
-        )
+        TimesheetLineFactory(timesheet=timesheet, date=week_ending - timedelta(days=offset), hours=Decimal(hours))
     return timesheet
 
 

@@ -15,13 +15,17 @@ from agencies.models import Suspension
 from compliance.corrective_actions import ItemDraft, corrective_action_draft, corrective_action_issue
 from compliance.models import AuditRun, Breach
 from mou.models import MouVersion
-from placements.models import Timesheet, TimesheetLine
 from tests.factories import (
+    AuditRunFactory,
+    BreachFactory,
     CapExceptionFactory,
     CapFactory,
     MouVersionFactory,
     PermanentLeaverFactory,
     PlacementFactory,
+    SuspensionFactory,
+    TimesheetFactory,
+    TimesheetLineFactory,
     WorkforceReturnFactory,
     role,
 )
@@ -57,7 +61,7 @@ def build_world(*, coordinator, agency_a, agency_b, solihull, coventry, copy: in
     for t, place in authorities.items():
         world[f"permanent-leaver {t}"] = PermanentLeaverFactory(authority=place, left_on=date(2024, 1, 1 + copy % 28))
         world[f"workforce-return {t}"] = WorkforceReturnFactory(authority=place, period_end=date(2024 - copy, 9, 30))
-    world["audit-run"] = AuditRun.objects.create(status=AuditRun.Status.FINISHED, trigger="nightly", progress=100)
+    world["audit-run"] = AuditRunFactory(status=AuditRun.Status.FINISHED, trigger="nightly", progress=100)
 
     for a, agency in agencies.items():
         for t, place in authorities.items():
@@ -67,21 +71,17 @@ def build_world(*, coordinator, agency_a, agency_b, solihull, coventry, copy: in
             )
             world[f"placement {name}"] = placement
             world[f"cap-exception {name}"] = CapExceptionFactory(placement=placement)
-            timesheet = Timesheet.objects.create(placement=placement, week_ending=WEEK_ENDING)
+            timesheet = TimesheetFactory(placement=placement, week_ending=WEEK_ENDING)
             for day in (WEEK_ENDING - timedelta(days=6), WEEK_ENDING - timedelta(days=5)):
-                TimesheetLine.objects.create(
+                TimesheetLineFactory(
                     timesheet=timesheet,
-                    placement=placement,
-                    revision=1,
                     date=day,
                     hours=Decimal("7.50"),
                     pay_rate=Decimal("34.00"),
                     charge_rate=Decimal("45.00"),
                 )
             world[f"timesheet {name}"] = timesheet
-            world[f"breach {name}"] = Breach.objects.create(
-                agency=agency,
-                authority=place,
+            world[f"breach {name}"] = BreachFactory(
                 placement=placement,
                 rule=Breach.Rule.PAY_RATE_ABOVE_CAP,
                 mou_version=binding,
@@ -107,14 +107,13 @@ def build_world(*, coordinator, agency_a, agency_b, solihull, coventry, copy: in
 
     for a, agency in agencies.items():
         starts = date(2019 - copy, 1, 1)
-        suspension = Suspension.objects.create(
+        world[f"suspension {a}"] = SuspensionFactory(
             agency=agency,
             kind=Suspension.Kind.TEMPORARY,
             starts_on=starts,
             ends_on=starts + timedelta(days=90),
             reason="Paid above the cap after a corrective action",
             imposed_by=coordinator,
+            breaches=[world[f"breach {a}@S"], world[f"breach {a}@C"]],
         )
-        suspension.breaches.add(world[f"breach {a}@S"], world[f"breach {a}@C"])
-        world[f"suspension {a}"] = suspension
     return world

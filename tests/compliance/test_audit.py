@@ -7,18 +7,21 @@ from django.utils import timezone
 
 import pytest
 
-from agencies.models import Suspension
 from compliance import audit
 from compliance.audit import AuditBusy, audit_perform
 from compliance.models import AuditRun, Breach
 from mou.models import MouVersion
-from placements.models import PermanentLeaver, Timesheet, TimesheetLine
+from placements.models import Timesheet, TimesheetLine
 from tests.factories import (
+    AuditRunFactory,
     CapExceptionFactory,
     CapFactory,
     MouVersionFactory,
     PermanentLeaverFactory,
     PlacementFactory,
+    SuspensionFactory,
+    TimesheetFactory,
+    TimesheetLineFactory,
     UserFactory,
     WorkerFactory,
     role,
@@ -52,10 +55,8 @@ def work(placement, day, *, hours="7.50", pay=None, charge=None):
     """One line on `day` in the week ending the following Sunday."""
     week_ending = day + timedelta(days=6 - day.weekday())
     timesheet, _ = Timesheet.objects.get_or_create(placement=placement, week_ending=week_ending)
-    return TimesheetLine.objects.create(
+    return TimesheetLineFactory(
         timesheet=timesheet,
-        placement=placement,
-        revision=timesheet.revision,
         date=day,
         hours=Decimal(hours),
         pay_rate=Decimal(pay or placement.pay_rate),
@@ -64,7 +65,7 @@ def work(placement, day, *, hours="7.50", pay=None, charge=None):
 
 
 def run_audit():
-    run = AuditRun.objects.create(trigger="test")
+    run = AuditRunFactory(trigger="test")
     return audit_perform(run_id=run.pk)
 
 
@@ -229,7 +230,7 @@ def test_a_run_that_dies_half_way_is_finished_by_the_next_with_the_same_totals(v
 def test_a_run_whose_worker_went_silent_is_taken_over(versions):
     placement = PlacementFactory(start_date=date(2019, 1, 7), pay_rate="26.00", charge_rate="30.00")
     work(placement, date(2019, 1, 7))
-    dead = AuditRun.objects.create(status="running", heartbeat_at=timezone.now() - timedelta(minutes=10))
+    dead = AuditRunFactory(status="running", heartbeat_at=timezone.now() - timedelta(minutes=10))
     run = run_audit()
     dead.refresh_from_db()
     assert dead.status == "failed"
@@ -238,8 +239,8 @@ def test_a_run_whose_worker_went_silent_is_taken_over(versions):
 
 
 def test_a_run_waits_while_another_is_alive(versions):
-    AuditRun.objects.create(status="running", heartbeat_at=timezone.now())
-    waiting = AuditRun.objects.create(trigger="test")
+    AuditRunFactory(status="running", heartbeat_at=timezone.now())
+    waiting = AuditRunFactory(trigger="test")
     with pytest.raises(AuditBusy):
         audit_perform(run_id=waiting.pk)
     waiting.refresh_from_db()
@@ -259,9 +260,7 @@ def test_the_audit_is_set_based_its_queries_do_not_grow_with_lines(versions, dja
         placement = PlacementFactory(start_date=date(2019, 1, 7), pay_rate="26.00", charge_rate="30.00")
         TimesheetLine.objects.bulk_create(
             TimesheetLine(
-                timesheet=Timesheet.objects.create(
-                    placement=placement, week_ending=date(2019, 1, 13) + timedelta(weeks=n)
-                ),
+                timesheet=TimesheetFactory(placement=placement, week_ending=date(2019, 1, 13) + timedelta(weeks=n)),
                 placement=placement,
                 revision=1,
                 date=date(2019, 1, 7) + timedelta(weeks=n),
@@ -282,7 +281,7 @@ def test_the_audit_is_set_based_its_queries_do_not_grow_with_lines(versions, dja
 
 
 def test_a_placement_started_during_a_suspension_is_a_serious_breach(versions, agency_a, coordinator):
-    Suspension.objects.create(
+    SuspensionFactory(
         agency=agency_a,
         kind="temporary",
         starts_on=date(2025, 3, 1),
@@ -327,9 +326,7 @@ def test_a_leaver_recorded_after_the_placement_was_audited_is_still_found(versio
     worker = WorkerFactory()
     placement = PlacementFactory(worker=worker, start_date=date(2025, 3, 14))
     run_audit()
-    PermanentLeaver.objects.create(
-        authority=placement.authority, worker=worker, left_on=date(2025, 1, 31), reason="other"
-    )
+    PermanentLeaverFactory(authority=placement.authority, worker=worker, left_on=date(2025, 1, 31), reason="other")
     assert run_audit().breaches_found == 1
     assert Breach.objects.get().rule == "cooling_off"
 

@@ -5,13 +5,14 @@ from django.utils import timezone
 import pytest
 
 from compliance.models import AuditRun
+from tests.factories import AuditRunFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def runs(coordinator):
-    finished = AuditRun.objects.create(
+    finished = AuditRunFactory(
         trigger="nightly",
         status=AuditRun.Status.FINISHED,
         progress=100,
@@ -20,7 +21,7 @@ def runs(coordinator):
         started_at=timezone.now(),
         finished_at=timezone.now(),
     )
-    running = AuditRun.objects.create(
+    running = AuditRunFactory(
         trigger="manual",
         requested_by=coordinator,
         status=AuditRun.Status.RUNNING,
@@ -58,7 +59,7 @@ def test_starting_an_audit_needs_a_post(client, coordinator):
 
 
 def test_a_second_start_while_one_is_queued_joins_it(client, coordinator, analyst):
-    queued = AuditRun.objects.create(trigger="timesheet", requested_by=analyst)
+    queued = AuditRunFactory(trigger="timesheet", requested_by=analyst)
     client.force_login(coordinator)
     response = client.post("/audit/start/", follow=True)
     assert response.redirect_chain == [(f"/audit/{queued.pk}/", 302)]

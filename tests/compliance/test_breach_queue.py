@@ -13,10 +13,20 @@ from django.utils import timezone
 
 import pytest
 
-from compliance.models import Breach, BreachLine, BreachNote, CorrectiveAction
-from placements.models import Timesheet, TimesheetLine
-from tests.compliance.test_breach_services import breach
-from tests.factories import AgencyFactory, MouVersionFactory, PlacementFactory, UserFactory
+from compliance.models import Breach, BreachNote
+from tests.factories import (
+    AgencyFactory,
+    BreachFactory,
+    BreachLineFactory,
+    BreachNoteFactory,
+    CorrectiveActionFactory,
+    MouVersionFactory,
+    PlacementFactory,
+    SuspensionFactory,
+    TimesheetFactory,
+    TimesheetLineFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,17 +60,24 @@ def region(agency_a, agency_b, solihull, coventry, coordinator):
     a = PlacementFactory(agency=agency_a, authority=solihull)
     b = PlacementFactory(agency=agency_b, authority=coventry)
     cases = {
-        "a_pay": breach(a, mou_version=version, excess_amount=Decimal("37.50"), lines_count=2, assignee=coordinator),
-        "a_charge": breach(
-            a,
+        "a_pay": BreachFactory(
+            placement=a, mou_version=version, excess_amount=Decimal("37.50"), lines_count=2, assignee=coordinator
+        ),
+        "a_charge": BreachFactory(
+            placement=a,
             rule=Breach.Rule.CHARGE_RATE_ABOVE_CAP,
             mou_version=version,
             excess_amount=Decimal("120.00"),
             status=S.UNDER_REVIEW,
         ),
-        "b_pay": breach(b, mou_version=version, excess_amount=Decimal("5.00"), status=S.RESOLVED),
-        "b_manual": breach(
-            agency=agency_b, authority=solihull, severity=Breach.Severity.SERIOUS, description="Approached a worker"
+        "b_pay": BreachFactory(placement=b, mou_version=version, excess_amount=Decimal("5.00"), status=S.RESOLVED),
+        "b_manual": BreachFactory(
+            placement=None,
+            rule=Breach.Rule.MANUAL,
+            agency=agency_b,
+            authority=solihull,
+            severity=Breach.Severity.SERIOUS,
+            description="Approached a worker",
         ),
     }
     detected(cases["a_pay"], date(2025, 1, 10))
@@ -210,7 +227,7 @@ def test_the_coordinators_queue_takes_the_same_queries_for_3_or_30_cases(
 ):
     agency = AgencyFactory()
     for _ in range(rows):
-        breach(PlacementFactory(agency=agency), assignee=coordinator, mou_version=None)
+        BreachFactory(placement__agency=agency, assignee=coordinator, mou_version=None)
     client.force_login(coordinator)
     # 1 SAVEPOINT (ATOMIC_REQUESTS), 2 session, 3 user, 4 coordinators (assignee filter and bulk form), 5 count
     # for the paginator, 6 the page of cases with agency, authority, placement, worker, role, MoU version and
@@ -226,7 +243,7 @@ def test_a_councils_queue_takes_the_same_queries_for_3_or_30_cases(
 ):
     agency = AgencyFactory()
     for _ in range(rows):
-        breach(PlacementFactory(agency=agency, authority=solihull))
+        BreachFactory(placement__agency=agency, placement__authority=solihull)
     client.force_login(council_user)
     # As the coordinator's, with the council's own authority (named in the page's header) in place of the
     # authorities of the filter a council does not have.
@@ -314,26 +331,16 @@ def test_only_the_coordinator_acts_in_bulk(persona, request, client, region):
 def with_lines(case, *days):
     """Offending lines of a pay-rate case: 7.5 hours a day at £30.00 against a £25.00 cap (£37.50 a day)."""
     placement = case.placement
-    timesheet = Timesheet.objects.create(placement=placement, week_ending=date(2024, 4, 14))
+    timesheet = TimesheetFactory(placement=placement, week_ending=date(2024, 4, 14))
     for day in days:
-        line = TimesheetLine.objects.create(
+        line = TimesheetLineFactory(
             timesheet=timesheet,
-            placement=placement,
-            revision=1,
             date=day,
             hours=Decimal("7.50"),
             pay_rate=Decimal("30.00"),
             charge_rate=Decimal("38.00"),
         )
-        BreachLine.objects.create(
-            breach=case,
-            line=line,
-            cap=Decimal("25.00"),
-            rate=Decimal("30.00"),
-            excess_per_hour=Decimal("5.00"),
-            hours=Decimal("7.50"),
-            excess=Decimal("37.50"),
-        )
+        BreachLineFactory(breach=case, line=line, cap=Decimal("25.00"))
     Breach.objects.filter(pk=case.pk).update(
         cap_amount=Decimal("25.00"),
         lines_count=len(days),
@@ -468,15 +475,17 @@ def test_an_analyst_reads_a_case_but_adds_no_note(client, analyst, region):
 
 
 def test_a_case_page_links_the_corrective_actions_and_suspensions_citing_it(client, coordinator, region, agency_a):
-    from agencies.models import Suspension
 
     case = region["a_pay"]
-    action = CorrectiveAction.objects.create(agency=agency_a, summary="Repay the excess")
-    action.breaches.add(case)
-    suspension = Suspension.objects.create(
-        agency=agency_a, kind="ongoing", starts_on=timezone.localdate(), reason="Repeated", imposed_by=coordinator
+    action = CorrectiveActionFactory(agency=agency_a, summary="Repay the excess", breaches=[case])
+    suspension = SuspensionFactory(
+        agency=agency_a,
+        kind="ongoing",
+        starts_on=timezone.localdate(),
+        reason="Repeated",
+        imposed_by=coordinator,
+        breaches=[case],
     )
-    suspension.breaches.add(case)
     client.force_login(coordinator)
     page = client.get(f"/breaches/{case.pk}/").content.decode()
     assert f'href="/corrective-actions/{action.pk}/">Corrective action {action.pk}</a>: draft' in page
@@ -489,7 +498,7 @@ def test_a_case_page_takes_the_same_queries_however_long_its_timeline(client, co
     with CaptureQueriesContext(connection) as before:
         client.get(f"/breaches/{case.pk}/")
     for n in range(5):
-        BreachNote.objects.create(breach=case, author=coordinator, text=f"Note {n}")
+        BreachNoteFactory(breach=case, author=coordinator, text=f"Note {n}")
         case.severity = "serious" if n % 2 else "minor"
         case.save()
     with CaptureQueriesContext(connection) as after:

@@ -21,7 +21,7 @@ from compliance.breaches import (
     breaches_bulk_set_status,
 )
 from compliance.models import Breach, BreachNote
-from tests.factories import MouVersionFactory, PlacementFactory, UserFactory
+from tests.factories import BreachFactory, MouVersionFactory, PlacementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +30,9 @@ ALLOWED = sorted((old, new) for old, moves in TRANSITIONS.items() for new in mov
 REFUSED = sorted((old, new) for old in S.values for new in S.values if new != old and new not in TRANSITIONS[old])
 
 
-def breach(placement=None, *, agency=None, authority=None, **fields):
-    """A breach case on `placement` (or, for a manual one without a placement, of `agency` at `authority`)."""
-    if placement is not None:
-        agency, authority = placement.agency, placement.authority
-    fields.setdefault("rule", Breach.Rule.PAY_RATE_ABOVE_CAP if placement is not None else Breach.Rule.MANUAL)
-    if fields.get("status") == S.DISMISSED:
-        fields.setdefault("dismissed_reason", "Duplicate of another case")
-    return Breach.objects.create(agency=agency, authority=authority, placement=placement, **fields)
-
-
 @pytest.fixture
 def case(agency_a, solihull):
-    return breach(PlacementFactory(agency=agency_a, authority=solihull), excess_amount=Decimal("37.50"))
+    return BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("37.50"))
 
 
 # --- Status moves
@@ -74,7 +64,7 @@ def test_the_allowed_moves_are_those_of_the_spec_and_their_sensible_back_moves()
 
 @pytest.mark.parametrize("old, new", ALLOWED)
 def test_each_allowed_move_is_made(old, new, coordinator, agency_a, solihull):
-    case = breach(PlacementFactory(agency=agency_a, authority=solihull), status=old)
+    case = BreachFactory(placement__agency=agency_a, placement__authority=solihull, status=old)
     breach_set_status(breach=case, status=new, by=coordinator, reason="Checked with the council")
     case.refresh_from_db()
     assert case.status == new
@@ -83,7 +73,7 @@ def test_each_allowed_move_is_made(old, new, coordinator, agency_a, solihull):
 
 @pytest.mark.parametrize("old, new", REFUSED)
 def test_each_move_not_allowed_is_refused_and_changes_nothing(old, new, coordinator, agency_a, solihull):
-    case = breach(PlacementFactory(agency=agency_a, authority=solihull), status=old)
+    case = BreachFactory(placement__agency=agency_a, placement__authority=solihull, status=old)
     with pytest.raises(ValidationError) as refused:
         breach_set_status(breach=case, status=new, by=coordinator, reason="Because")
     assert f"cannot move from {S(old).label.lower()} to {S(new).label.lower()}" in refused.value.messages[0]
@@ -103,7 +93,7 @@ def test_an_open_case_cannot_be_resolved_without_a_review(coordinator, case):
 
 
 def test_a_case_under_corrective_action_cannot_be_dismissed(coordinator, agency_a, solihull):
-    case = breach(PlacementFactory(agency=agency_a, authority=solihull), status=S.CORRECTIVE_ACTION)
+    case = BreachFactory(placement__agency=agency_a, placement__authority=solihull, status=S.CORRECTIVE_ACTION)
     with pytest.raises(ValidationError) as refused:
         breach_set_status(breach=case, status=S.DISMISSED, by=coordinator, reason="Changed my mind")
     assert refused.value.messages == [
@@ -245,9 +235,9 @@ def test_an_unknown_severity_is_refused(coordinator, case):
 def three(agency_a, solihull):
     placement = PlacementFactory(agency=agency_a, authority=solihull)
     return [
-        breach(placement, status=S.OPEN),
-        breach(placement, status=S.UNDER_REVIEW, rule=Breach.Rule.CHARGE_RATE_ABOVE_CAP),
-        breach(placement, status=S.RESOLVED, rule=Breach.Rule.COOLING_OFF),
+        BreachFactory(placement=placement, status=S.OPEN),
+        BreachFactory(placement=placement, status=S.UNDER_REVIEW, rule=Breach.Rule.CHARGE_RATE_ABOVE_CAP),
+        BreachFactory(placement=placement, status=S.RESOLVED, rule=Breach.Rule.COOLING_OFF),
     ]
 
 

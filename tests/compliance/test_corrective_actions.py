@@ -22,19 +22,13 @@ from compliance.corrective_actions import (
 )
 from compliance.models import Breach, BreachNote, CorrectiveAction
 from compliance.tasks import lapse_corrective_actions
-from tests.factories import PlacementFactory, UserFactory
+from tests.factories import BreachFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 IN_A_MONTH = TODAY + timedelta(days=30)
 IN_TWO_MONTHS = TODAY + timedelta(days=60)
-
-
-def breach(agency, authority, **fields):
-    placement = PlacementFactory(agency=agency, authority=authority)
-    fields.setdefault("rule", Breach.Rule.PAY_RATE_ABOVE_CAP)
-    return Breach.objects.create(agency=agency, authority=authority, placement=placement, **fields)
 
 
 @pytest.fixture
@@ -53,9 +47,16 @@ def people(coordinator, agency_user, other_agency_user, agency_a):
 @pytest.fixture
 def cases(agency_a, agency_b, solihull, coventry):
     return {
-        "pay": breach(agency_a, solihull, excess_amount=Decimal("37.50")),
-        "review": breach(agency_a, coventry, rule=Breach.Rule.CHARGE_RATE_ABOVE_CAP, status="under_review"),
-        "theirs": breach(agency_b, coventry, excess_amount=Decimal("120.00")),
+        "pay": BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("37.50")),
+        "review": BreachFactory(
+            placement__agency=agency_a,
+            placement__authority=coventry,
+            rule=Breach.Rule.CHARGE_RATE_ABOVE_CAP,
+            status="under_review",
+        ),
+        "theirs": BreachFactory(
+            placement__agency=agency_b, placement__authority=coventry, excess_amount=Decimal("120.00")
+        ),
     }
 
 
@@ -118,7 +119,12 @@ def test_a_draft_cites_at_least_one_breach(coordinator, agency_a):
 
 
 def test_a_draft_cannot_cite_a_dismissed_breach(coordinator, agency_a, solihull):
-    dismissed = breach(agency_a, solihull, status="dismissed", dismissed_reason="Duplicate report")
+    dismissed = BreachFactory(
+        placement__agency=agency_a,
+        placement__authority=solihull,
+        status="dismissed",
+        dismissed_reason="Duplicate report",
+    )
     with pytest.raises(ValidationError) as refused:
         draft(coordinator, agency_a, [dismissed])
     assert refused.value.message_dict["breaches"] == [
@@ -189,7 +195,9 @@ def test_an_issued_agreement_cannot_be_changed(coordinator, agency_a, cases):
 def test_issuing_moves_open_and_reviewed_breaches_to_corrective_action_and_emails_the_agency(
     coordinator, agency_a, cases, people, django_capture_on_commit_callbacks
 ):
-    escalated = breach(agency_a, cases["pay"].authority, status="escalated")
+    escalated = BreachFactory(
+        placement__agency=agency_a, placement__authority=cases["pay"].authority, status="escalated"
+    )
     action = draft(coordinator, agency_a, [cases["pay"], cases["review"], escalated])
     with django_capture_on_commit_callbacks(execute=True):
         corrective_action_issue(action=action, by=coordinator)

@@ -19,8 +19,8 @@ from compliance.corrective_actions import (
     corrective_action_item_done,
     corrective_action_sign,
 )
-from compliance.models import Breach, CorrectiveAction
-from tests.factories import PlacementFactory, WorkerFactory
+from compliance.models import CorrectiveAction
+from tests.factories import BreachFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +33,19 @@ def text(response):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", response.content.decode())).split())
 
 
-def breach(agency, authority, **fields):
-    placement = PlacementFactory(agency=agency, authority=authority, worker=WorkerFactory())
-    fields.setdefault("rule", Breach.Rule.PAY_RATE_ABOVE_CAP)
-    return Breach.objects.create(agency=agency, authority=authority, placement=placement, **fields)
-
-
 @pytest.fixture
 def a_case(agency_a, solihull):
-    return breach(agency_a, solihull, excess_amount=Decimal("37.50"), excess_hours=Decimal("15.00"))
+    return BreachFactory(
+        placement__agency=agency_a,
+        placement__authority=solihull,
+        excess_amount=Decimal("37.50"),
+        excess_hours=Decimal("15.00"),
+    )
 
 
 @pytest.fixture
 def b_case(agency_b, coventry):
-    return breach(agency_b, coventry, excess_amount=Decimal("120.00"))
+    return BreachFactory(placement__agency=agency_b, placement__authority=coventry, excess_amount=Decimal("120.00"))
 
 
 def draft(coordinator, agency, breaches, *descriptions):
@@ -98,9 +97,9 @@ def test_an_overdue_agreement_is_flagged_until_the_nightly_pass_lapses_it(client
 def test_an_agency_lists_its_own_agreements_but_no_drafts(
     client, coordinator, agency_user, agency_a, agency_b, solihull
 ):
-    mine = issued(coordinator, agency_a, [breach(agency_a, solihull)])
-    draft(coordinator, agency_a, [breach(agency_a, solihull)])
-    issued(coordinator, agency_b, [breach(agency_b, solihull)])
+    mine = issued(coordinator, agency_a, [BreachFactory(placement__agency=agency_a, placement__authority=solihull)])
+    draft(coordinator, agency_a, [BreachFactory(placement__agency=agency_a, placement__authority=solihull)])
+    issued(coordinator, agency_b, [BreachFactory(placement__agency=agency_b, placement__authority=solihull)])
     client.force_login(agency_user)
     response = client.get("/corrective-actions/")
     assert list(response.context["page"].object_list) == [mine]
@@ -122,7 +121,13 @@ def test_the_list_makes_the_same_queries_for_5_rows_as_for_1(
     rows, client, coordinator, agency_a, solihull, django_assert_num_queries
 ):
     for _ in range(rows):
-        draft(coordinator, agency_a, [breach(agency_a, solihull)], "Repay", "Train")
+        draft(
+            coordinator,
+            agency_a,
+            [BreachFactory(placement__agency=agency_a, placement__authority=solihull)],
+            "Repay",
+            "Train",
+        )
     client.force_login(coordinator)
     # 1 SAVEPOINT (ATOMIC_REQUESTS), 2 session, 3 user, 4 count for the paginator, 5 the page of actions with their
     # agency, item and breach counts and next due date, 6 the agencies offered by the filter, 7 RELEASE SAVEPOINT.
@@ -135,8 +140,11 @@ def test_the_list_makes_the_same_queries_for_5_rows_as_for_1(
 
 
 def test_the_draft_form_comes_prefilled_with_the_breaches_chosen_in_the_queue(client, coordinator, agency_a, solihull):
-    first, second = breach(agency_a, solihull), breach(agency_a, solihull)
-    other = breach(agency_a, solihull)
+    first, second = (
+        BreachFactory(placement__agency=agency_a, placement__authority=solihull),
+        BreachFactory(placement__agency=agency_a, placement__authority=solihull),
+    )
+    other = BreachFactory(placement__agency=agency_a, placement__authority=solihull)
     client.force_login(coordinator)
     response = client.get(f"/corrective-actions/new/?breaches={first.pk},{second.pk}")
     assert response.status_code == 200
@@ -272,7 +280,7 @@ def test_only_the_coordinator_presses_the_buttons(persona, request, client, coor
 
 
 def test_the_page_shows_the_cited_breaches_with_their_evidence(client, coordinator, agency_a, a_case, solihull):
-    second = breach(agency_a, solihull, excess_amount=Decimal("12.50"))
+    second = BreachFactory(placement__agency=agency_a, placement__authority=solihull, excess_amount=Decimal("12.50"))
     action = issued(coordinator, agency_a, [a_case, second])
     client.force_login(coordinator)
     response = client.get(f"/corrective-actions/{action.pk}/")
@@ -301,9 +309,11 @@ def test_an_agency_does_not_see_a_draft(client, coordinator, agency_user, agency
 def test_a_council_reads_an_agreement_citing_its_breaches_and_not_another(
     client, coordinator, council_user, agency_a, a_case, coventry
 ):
-    elsewhere = breach(agency_a, coventry, excess_amount=Decimal("99.00"))
+    elsewhere = BreachFactory(placement__agency=agency_a, placement__authority=coventry, excess_amount=Decimal("99.00"))
     at_solihull = issued(coordinator, agency_a, [a_case, elsewhere])
-    only_coventry = issued(coordinator, agency_a, [breach(agency_a, coventry)])
+    only_coventry = issued(
+        coordinator, agency_a, [BreachFactory(placement__agency=agency_a, placement__authority=coventry)]
+    )
     client.force_login(council_user)
     response = client.get(f"/corrective-actions/{at_solihull.pk}/")
     assert response.status_code == 200

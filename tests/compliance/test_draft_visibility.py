@@ -2,9 +2,9 @@
 
 import pytest
 
-from compliance.models import Breach, CorrectiveAction
+from compliance.models import CorrectiveAction
 from futuresocial.scoping import visible_to
-from tests.factories import PlacementFactory
+from tests.factories import BreachFactory, CorrectiveActionFactory, PlacementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -12,9 +12,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def draft(agency_a, solihull):
     placement = PlacementFactory(agency=agency_a, authority=solihull)
-    breach = Breach.objects.create(agency=agency_a, authority=solihull, placement=placement, rule="manual")
-    action = CorrectiveAction.objects.create(agency=agency_a, summary="Repay the excess")
-    action.breaches.add(breach)
+    breach = BreachFactory(placement=placement, rule="manual")
+    action = CorrectiveActionFactory(agency=agency_a, summary="Repay the excess", breaches=[breach])
     return action, breach
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from mou.models import MouVersion
-from placements.models import Timesheet, TimesheetLine
-from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, role
+from placements.models import Timesheet
+from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, TimesheetLineFactory, role
 
 
 @pytest.fixture
@@ -43,10 +43,8 @@ def work(placement, day, *, hours="7.50", pay=None, charge=None):
     """One line on `day`, in the current revision of its week's timesheet (the way the demo and the audit's tests
     write lines; `timesheets_store` is the way to resubmit)."""
     timesheet, _ = Timesheet.objects.get_or_create(placement=placement, week_ending=week_ending(day))
-    return TimesheetLine.objects.create(
+    return TimesheetLineFactory(
         timesheet=timesheet,
-        placement=placement,
-        revision=timesheet.revision,
         date=day,
         hours=Decimal(hours),
         pay_rate=Decimal(pay or placement.pay_rate),

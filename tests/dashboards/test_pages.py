@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from compliance.audit import audit_perform
-from compliance.models import AuditRun, Breach
+from compliance.models import Breach
 from dashboards.summaries import summaries_refresh
 from tests.dashboards.conftest import week_of_work, work
-from tests.factories import AgencyFactory, PlacementFactory, authority
+from tests.factories import AgencyFactory, AuditRunFactory, PlacementFactory, authority
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ PAGES = ["/dashboards/", "/dashboards/rates/", "/dashboards/compliance/", "/dash
 def audited(region):
     """The region's lines audited (Solihull: agency A's pay and charge cases; Coventry: agency B's) and summarised.
     Agency A's pay case resolved after 2 days, its charge case dismissed after 5; the rest open."""
-    audit_perform(run_id=AuditRun.objects.create(trigger="test").pk)
+    audit_perform(run_id=AuditRunFactory(trigger="test").pk)
     summaries_refresh()
     detected = timezone.now() - timedelta(days=10)
     Breach.objects.update(detected_at=detected)
@@ -245,7 +245,7 @@ def more_data(versions):
             )
             week_of_work(placement, date(2019, 1, 7))
             week_of_work(placement, date(2019, 2, 4))
-    audit_perform(run_id=AuditRun.objects.create(trigger="test").pk)
+    audit_perform(run_id=AuditRunFactory(trigger="test").pk)
     summaries_refresh()
 
 

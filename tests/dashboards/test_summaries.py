@@ -11,7 +11,6 @@ from django.core.management import call_command
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from compliance.models import AuditRun
 from compliance.tasks import run_audit
 from dashboards.models import AgencyLines, MonthlyRates, RateSummary, SummaryWatermark
 from dashboards.summaries import summaries_refresh
@@ -20,7 +19,7 @@ from mou.selectors import cap_for
 from placements.models import TimesheetLine
 from placements.timesheets import Line, timesheets_store
 from tests.dashboards.conftest import week_ending, week_of_work, work
-from tests.factories import PlacementFactory, role
+from tests.factories import AuditRunFactory, PlacementFactory, role
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +240,7 @@ def test_a_role_outside_the_mou_is_never_above_a_cap(versions, agency_a, solihul
 
 
 def test_the_audit_task_refreshes_the_summaries(region):
-    run = AuditRun.objects.create(trigger="test")
+    run = AuditRunFactory(trigger="test")
     run_audit(run.pk)
     state = SummaryWatermark.objects.get()
     assert state.line_id == TimesheetLine.objects.order_by("-id").first().pk

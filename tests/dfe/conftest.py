@@ -7,23 +7,28 @@ from django.utils import timezone
 
 import pytest
 
-from agencies.models import Suspension
-from compliance.models import Breach, BreachLine
-from placements.models import Timesheet, TimesheetLine
-from tests.factories import AgencyFactory, CapExceptionFactory, PlacementFactory, role
+from compliance.models import Breach
+from placements.models import Timesheet
+from tests.factories import (
+    AgencyFactory,
+    BreachFactory,
+    BreachLineFactory,
+    CapExceptionFactory,
+    PlacementFactory,
+    SuspensionFactory,
+    TimesheetLineFactory,
+    role,
+)
 
 
 def work(placement, day, hours, charge, *, superseded=False):
     """A timesheet line of `placement` on `day` (a superseded line is history: a resubmission replaced it)."""
     week_ending = day + timedelta(days=6 - day.weekday())
     timesheet, _ = Timesheet.objects.get_or_create(placement=placement, week_ending=week_ending)
-    return TimesheetLine.objects.create(
+    return TimesheetLineFactory(
         timesheet=timesheet,
-        placement=placement,
-        revision=timesheet.revision,
         date=day,
         hours=Decimal(hours),
-        pay_rate=placement.pay_rate,
         charge_rate=Decimal(charge),
         superseded_at=timezone.now() if superseded else None,
     )
@@ -37,12 +42,9 @@ def detected(breach, day):
     return breach
 
 
-def case(placement, day, **kwargs):
-    kwargs.setdefault("rule", Breach.Rule.PAY_RATE_ABOVE_CAP)
-    breach = Breach.objects.create(
-        agency=placement.agency, authority=placement.authority, placement=placement, **kwargs
-    )
-    return detected(breach, day)
+def case(placement, day, **fields):
+    """A case on `placement` detected at noon on `day`."""
+    return detected(BreachFactory(placement=placement, **fields), day)
 
 
 @pytest.fixture
@@ -100,15 +102,7 @@ def quarter_data(agency_a, agency_b, solihull, coventry, coordinator):
     work(p["coventrys"], date(2025, 3, 3), "7.00", "99.00")
 
     offending_work_in_q = case(p["ends_in_q"], date(2024, 12, 20), cap_amount=Decimal("25.50"))
-    BreachLine.objects.create(
-        breach=offending_work_in_q,
-        line=jan,
-        cap=Decimal("25.50"),
-        rate=Decimal("26.00"),
-        excess_per_hour=Decimal("0.50"),
-        hours=Decimal("7.50"),
-        excess=Decimal("3.75"),
-    )
+    BreachLineFactory(breach=offending_work_in_q, line=jan, cap=Decimal("25.50"))
     Breach.objects.filter(pk=offending_work_in_q.pk).update(excess_amount=Decimal("10.75"), lines_count=2)
     breaches = {
         "offending_work_in_q": offending_work_in_q,
@@ -144,9 +138,7 @@ def quarter_data(agency_a, agency_b, solihull, coventry, coordinator):
     }
 
     def suspend(agency, **kwargs):
-        return Suspension.objects.create(
-            agency=agency, reason="Offered rates above the cap", imposed_by=coordinator, **kwargs
-        )
+        return SuspensionFactory(agency=agency, reason="Offered rates above the cap", imposed_by=coordinator, **kwargs)
 
     suspensions = {
         "in_q": suspend(agency_c, kind="ongoing", starts_on=date(2025, 2, 1)),

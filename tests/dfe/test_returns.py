@@ -8,6 +8,7 @@ import pytest
 from agencies.models import Suspension
 from compliance.models import Breach
 from dfe.returns import BadQuarter, Quarter, dfe_return
+from tests.factories import SuspensionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,7 @@ def test_a_suspension_lifted_on_the_day_it_began_never_affected_the_quarter(quar
     epsilon = quarter_data["placements"]["epsilons"].agency
 
     def suspend(starts_on, lifted_on):
-        return Suspension.objects.create(
+        return SuspensionFactory(
             agency=epsilon,
             kind="ongoing",
             starts_on=starts_on,
@@ -153,7 +154,7 @@ def test_a_suspension_lifted_on_the_day_it_began_never_affected_the_quarter(quar
 
 def test_suspensions_overlapping_a_range_are_those_active_on_one_of_its_days(agency_a, coordinator):
     def suspend(starts_on, *, ends_on=None, lifted_on=None):
-        return Suspension.objects.create(
+        return SuspensionFactory(
             agency=agency_a,
             kind="temporary" if ends_on else "ongoing",
             starts_on=starts_on,

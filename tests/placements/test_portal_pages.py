@@ -13,10 +13,18 @@ from django.utils import timezone
 import pytest
 
 from agencies.models import Agency, Suspension
-from compliance.models import Breach, CorrectiveAction
 from mou.models import MouVersion
 from placements.models import Placement, Timesheet, TimesheetLine, Worker
-from tests.factories import CapFactory, MouVersionFactory, PlacementFactory, WorkerFactory, role
+from tests.factories import (
+    BreachFactory,
+    CapFactory,
+    CorrectiveActionFactory,
+    MouVersionFactory,
+    PlacementFactory,
+    SuspensionFactory,
+    WorkerFactory,
+    role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +44,7 @@ def caps():
 
 
 def suspend(agency, by, *, reason="Charged above the cap on three placements after a warning."):
-    Suspension.objects.create(
+    SuspensionFactory(
         agency=agency,
         kind=Suspension.Kind.TEMPORARY,
         starts_on=timezone.localdate() - timedelta(days=10),
@@ -505,15 +513,11 @@ def test_an_agencys_home_lists_its_open_breaches_and_actions_awaiting_signature(
     client, agency_user, agency_a, agency_b, solihull
 ):
     placement = PlacementFactory(agency=agency_a, authority=solihull)
-    Breach.objects.create(
-        agency=agency_a, authority=solihull, placement=placement, rule="pay_rate_above_cap", excess_amount=37.5
-    )
-    Breach.objects.create(
-        agency=agency_a, authority=solihull, placement=placement, rule="cooling_off", status="resolved"
-    )
-    Breach.objects.create(agency=agency_b, rule="manual", description="Approached a worker in post")
-    CorrectiveAction.objects.create(agency=agency_a, status="issued", summary="Repay the excess")
-    CorrectiveAction.objects.create(agency=agency_b, status="issued")
+    BreachFactory(placement=placement, rule="pay_rate_above_cap", excess_amount=37.5)
+    BreachFactory(placement=placement, rule="cooling_off", status="resolved")
+    BreachFactory(placement=None, agency=agency_b, rule="manual", description="Approached a worker in post")
+    CorrectiveActionFactory(agency=agency_a, status="issued", summary="Repay the excess")
+    CorrectiveActionFactory(agency=agency_b, status="issued")
     client.force_login(agency_user)
     response = client.get("/")
     portal = response.context["summary"]["agency"]
@@ -526,9 +530,8 @@ def test_an_agencys_home_lists_its_open_breaches_and_actions_awaiting_signature(
 
 def make_breaches(n, *, agency, authority):
     for _ in range(n):
-        placement = PlacementFactory(agency=agency, authority=authority)
-        Breach.objects.create(
-            agency=agency, authority=authority, placement=placement, rule="pay_rate_above_cap", lines_count=3
+        BreachFactory(
+            placement__agency=agency, placement__authority=authority, rule="pay_rate_above_cap", lines_count=3
         )
 
 

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from region.models import Authority
+from tests.factories import OfficialFigureFactory
 from workforce.models import OfficialFigure
 from workforce.selectors import WEST_MIDLANDS
 
@@ -33,7 +34,7 @@ def official(
     else:
         authority = Authority.objects.get(code=code)
         level, name = OfficialFigure.Level.LOCAL_AUTHORITY, authority.name
-    return OfficialFigure.objects.create(
+    return OfficialFigureFactory(
         release=release,
         level=level,
         area_code=code,
