@@ -36,7 +36,8 @@ def region(agency_a, agency_b, solihull, coventry, coordinator):
         timesheet = TimesheetFactory(placement=placement, week_ending=date(2024, 4, 7))
         line = TimesheetLineFactory(timesheet=timesheet, date=date(2024, 4, 2), hours=Decimal("7.5"))
         breach = BreachFactory(placement=placement, rule=Breach.Rule.MANUAL, description="x")
-        action = CorrectiveActionFactory(agency=agency, breaches=[breach])
+        # Issued: a draft is the coordinator's alone (CorrectiveAction.scope), so tenants meet an issued agreement.
+        action = CorrectiveActionFactory(agency=agency, breaches=[breach], status="issued")
         suspension = SuspensionFactory(
             agency=agency, kind="ongoing", starts_on=date(2024, 5, 1), reason="test", imposed_by=coordinator
         )
