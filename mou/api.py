@@ -75,7 +75,9 @@ class CapSerializer(serializers.ModelSerializer):
         help_text="Role code, e.g. SW",
     )
     engagement_type = serializers.ChoiceField(
-        choices=EngagementType.choices, allow_null=True, help_text="null: any engagement type"
+        choices=EngagementType.choices,
+        allow_null=True,
+        help_text="null or omitted: any engagement type",
     )
 
     class Meta:
@@ -85,6 +87,13 @@ class CapSerializer(serializers.ModelSerializer):
             "max_pay_rate": {"min_value": Decimal("0"), "help_text": "£/hour"},
             "max_charge_rate": {"min_value": Decimal("0"), "help_text": "£/hour; null: no charge-rate cap"},
         }
+
+    def to_internal_value(self, data):
+        # SPEC §7: a cap that names no engagement type caps them all (a region's older versions name none). Filled in
+        # here rather than made optional, so the schema keeps promising the field in every answer.
+        if isinstance(data, dict) and "engagement_type" not in data:
+            data = {**data, "engagement_type": None}
+        return super().to_internal_value(data)
 
 
 class MouVersionSerializer(serializers.ModelSerializer):

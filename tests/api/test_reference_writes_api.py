@@ -168,6 +168,18 @@ def test_the_coordinator_drafts_a_version_with_its_caps(coordinator):
     }
 
 
+def test_a_cap_that_omits_its_engagement_type_caps_any_engagement_type(coordinator):
+    """SPEC §7: `engagement_type (null or omitted = any)`: a region's old versions named no engagement type."""
+    caps = [{"role": "SW", "max_pay_rate": "22.50", "max_charge_rate": None}]
+    response = token_client(coordinator).post("/api/v1/mou-versions/", {**DRAFT, "caps": caps}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["caps"] == [
+        {"role": "SW", "engagement_type": None, "max_pay_rate": "22.50", "max_charge_rate": None}
+    ]
+    assert list(MouVersion.objects.get(name="Next year").caps.values_list("engagement_type", flat=True)) == [None]
+
+
 def test_a_draft_with_bad_caps_is_refused_whole(coordinator):
     caps = [
         {"role": "SM", "engagement_type": None, "max_pay_rate": "50.00", "max_charge_rate": None},
