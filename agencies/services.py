@@ -2,7 +2,7 @@
 
 An agency's `standing` follows its suspensions: `suspended` while one is in effect today (`Suspension.is_active_on`,
 `SuspensionQuerySet.active_on`), `approved` otherwise, and `removed` for good once the coordinator removes it.
-`_standing_settle` is the single place that derives the standing from the suspensions; every service here calls it
+`standing_settle` is the single place that derives the standing from the suspensions; every service here calls it
 after a change, and `agency_standing_sync` (run every night by beat) calls it for the agencies whose dates have
 come: a temporary suspension ends by itself on its `ends_on`, and a suspension imposed ahead of time takes effect
 on its `starts_on`.
@@ -36,17 +36,17 @@ Kind = Suspension.Kind
 REMOVED_STAYS_REMOVED = "{agency} has been removed from the MoU's list of agencies; a removed agency stays removed."
 
 
-def _locked(agency: Agency) -> Agency:
+def agency_locked(agency: Agency) -> Agency:
     """The agency's row, locked until the transaction ends, with its current standing (not the caller's copy)."""
     return Agency.objects.select_for_update().get(pk=agency.pk)
 
 
-def _refuse_if_removed(agency: Agency) -> None:
+def refuse_if_removed(agency: Agency) -> None:
     if agency.standing == Standing.REMOVED:
         raise ValidationError(REMOVED_STAYS_REMOVED.format(agency=agency), code="removed")
 
 
-def _standing_settle(*, agency: Agency, today: date) -> str | None:
+def standing_settle(*, agency: Agency, today: date) -> str | None:
     """Set a (locked) agency's standing from its suspensions on `today`; the new standing, or None if unchanged.
 
     The one rule: suspended while a suspension is in effect, approved otherwise; a removed agency stays removed.
@@ -65,7 +65,7 @@ def _standing_settle(*, agency: Agency, today: date) -> str | None:
 # --- Suspending
 
 
-def _overlapping(*, agency: Agency, starts_on: date, ends_on: date | None):
+def suspensions_overlapping(*, agency: Agency, starts_on: date, ends_on: date | None):
     """The agency's suspensions whose time in effect meets [starts_on, ends_on) (ends_on None: until lifted)."""
     overlapping = agency.suspensions.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gt=starts_on), Q(lifted_on__isnull=True) | Q(lifted_on__gt=starts_on)
@@ -75,7 +75,7 @@ def _overlapping(*, agency: Agency, starts_on: date, ends_on: date | None):
     return overlapping.order_by("starts_on", "id")
 
 
-def _period(suspension: Suspension) -> str:
+def suspension_period(suspension: Suspension) -> str:
     if suspension.lifted_on is not None:
         return f"from {suspension.starts_on:%d %B %Y}, lifted from {suspension.lifted_on:%d %B %Y}"
     if suspension.ends_on is not None:
@@ -109,8 +109,8 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
     """
     require_coordinator(by, "lift a suspension")
     today = timezone.localdate()
-    agency = _locked(suspension.agency)
-    _refuse_if_removed(agency)
+    agency = agency_locked(suspension.agency)
+    refuse_if_removed(agency)
     suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
     suspension.agency = agency
     reason = (reason or "").strip()
@@ -134,11 +134,11 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
     with changed_by(by, action="suspension lifted", reason=reason):
         suspension.full_clean()
         suspension.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
-        _standing_settle(agency=agency, today=today)
+        standing_settle(agency=agency, today=today)
     notify(
         to=[*council_addresses(), *agency_addresses(agency)],
         template="suspension_lifted",
-        context={**_email_context(suspension, today=today), "never_took_effect": not_started},
+        context={**suspension_email_context(suspension, today=today), "never_took_effect": not_started},
     )
     return suspension
 
@@ -151,7 +151,7 @@ def agency_remove(*, agency: Agency, by, reason: str) -> Agency:
     """Remove an agency from the MoU's list for good: it never registers a placement again. Its suspensions stay
     on record as they are; every council user and the agency are told."""
     require_coordinator(by, "remove an agency")
-    agency = _locked(agency)
+    agency = agency_locked(agency)
     if agency.standing == Standing.REMOVED:
         raise ValidationError(f"{agency} has already been removed from the MoU's list of agencies.", code="removed")
     reason = (reason or "").strip()
@@ -208,7 +208,7 @@ def agency_standing_sync(*, today: date) -> StandingSync:
     for pk in disagreeing:
         agency = Agency.objects.select_for_update().get(pk=pk)
         with pghistory.context(action="daily standing check", on=today.isoformat()):
-            standing = _standing_settle(agency=agency, today=today)
+            standing = standing_settle(agency=agency, today=today)
         if standing == Standing.SUSPENDED:
             result.suspended.append(agency)
         elif standing == Standing.APPROVED:
@@ -218,7 +218,7 @@ def agency_standing_sync(*, today: date) -> StandingSync:
                 notify(
                     to=[*council_addresses(), *agency_addresses(agency)],
                     template="suspension_ended",
-                    context=_email_context(ended, today=today),
+                    context=suspension_email_context(ended, today=today),
                 )
     return result
 
@@ -236,7 +236,7 @@ def _last_ended(*, agency: Agency, today: date) -> Suspension | None:
 # --- Who is told
 
 
-def _email_context(suspension: Suspension, *, today: date, breaches=None) -> dict:
+def suspension_email_context(suspension: Suspension, *, today: date, breaches=None) -> dict:
     return {
         "suspension": suspension,
         "agency": suspension.agency,

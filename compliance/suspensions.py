@@ -13,12 +13,12 @@ from accounts.notifications import agency_addresses, council_addresses, notify
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
 from agencies.services import (
-    _email_context,
-    _locked,
-    _overlapping,
-    _period,
-    _refuse_if_removed,
-    _standing_settle,
+    agency_locked,
+    refuse_if_removed,
+    standing_settle,
+    suspension_email_context,
+    suspension_period,
+    suspensions_overlapping,
 )
 from compliance.breaches import breach_set_status
 from compliance.models import Breach
@@ -91,16 +91,16 @@ def agency_suspend(
     """
     require_coordinator(by, "suspend an agency")
     today = timezone.localdate()
-    agency = _locked(agency)
-    _refuse_if_removed(agency)
+    agency = agency_locked(agency)
+    refuse_if_removed(agency)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the agency is suspended: the agency and every council read it."})
     _checked_dates(kind=kind, starts_on=starts_on, ends_on=ends_on, today=today)
-    clash = _overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
+    clash = suspensions_overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
     if clash is not None:
         raise ValidationError(
-            f"{agency} already has a suspension {_period(clash)}; "
+            f"{agency} already has a suspension {suspension_period(clash)}; "
             "lift it first or choose dates that do not overlap it.",
             code="overlap",
         )
@@ -113,10 +113,10 @@ def agency_suspend(
         suspension.save()
         suspension.breaches.set(breaches)
         _escalate(breaches, by=by, suspension=suspension)
-        _standing_settle(agency=agency, today=today)
+        standing_settle(agency=agency, today=today)
     notify(
         to=[*council_addresses(), *agency_addresses(agency)],
         template="suspension_imposed",
-        context=_email_context(suspension, today=today, breaches=breaches),
+        context=suspension_email_context(suspension, today=today, breaches=breaches),
     )
     return suspension

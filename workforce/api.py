@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
-from futuresocial.api.views import BaseViewSet, ReadOnlyViewSet
+from futuresocial.api.views import BaseViewSet
 from region.models import Authority
 from workforce.filters import WorkforceReturnFilterSet
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn
@@ -32,7 +32,7 @@ class AuthoritySerializer(serializers.ModelSerializer):
         fields = ["code", "la_code", "name", "kind"]
 
 
-class AuthorityViewSet(ReadOnlyViewSet):
+class AuthorityViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     """The 14 councils and children's trusts: public reference data for every signed-in user."""
 
     queryset = Authority.objects.order_by("name")

@@ -25,10 +25,6 @@ class BaseViewSet(viewsets.GenericViewSet):
         return visible_to(super().get_queryset(), self.request.user)
 
 
-class ReadOnlyViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
-    pass
-
-
 class ServiceCreateViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """List, read and create through a service; who may create is `write_roles` (futuresocial.api.permissions).
 
