@@ -47,7 +47,7 @@ class PlacementListFilterSet(PlacementFilterSet):
     part of a SWE number, and active (today) or ended. A council is never offered other authorities, nor an agency
     other agencies: the list is already scoped to them, so those filters would only ever be empty."""
 
-    STATE_CHOICES = [("active", "Active (not ended)"), ("ended", "Ended")]
+    STATE_CHOICES = [("active", "Active (started, not ended)"), ("ended", "Ended")]
 
     q = django_filters.CharFilter(label="SWE number", method="filter_swe")
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), empty_label="Any agency")
