@@ -29,6 +29,7 @@ from accounts.notifications import agency_addresses, council_addresses, notify, 
 from accounts.permissions import require_coordinator
 from agencies.models import Agency, Suspension
 from futuresocial.history import changed_by
+from mou.signals import JudgedWork
 
 Standing = Agency.Standing
 Kind = Suspension.Kind
@@ -135,6 +136,13 @@ def suspension_lift(*, suspension: Suspension, by, reason: str, on: date | None 
         suspension.full_clean()
         suspension.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
         standing_settle(agency=agency, today=today)
+        # Placements already registered to start after the lifting no longer start during the suspension.
+        JudgedWork(
+            reason=f"Suspension {suspension.pk} of {agency} lifted from {suspension.lifted_on:%-d %B %Y}",
+            placements_from=suspension.lifted_on,
+            placements_until=suspension.ends_on,
+            agency_id=agency.pk,
+        ).announce(by=by)
     notify(
         to=[*council_addresses(), *agency_addresses(agency)],
         template="suspension_lifted",

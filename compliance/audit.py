@@ -17,11 +17,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
-from compliance.models import AuditRun
+from compliance.models import AuditRun, Breach, Rejudge
 from mou.selectors import EFFECTIVE_CAPS_SQL, binding_version_sql
 from placements.models import PermanentLeaver, Placement, TimesheetLine
 from placements.watermark import WATERMARK_LOCK
 
+CLOSED = [str(status) for status in Breach.CLOSED_STATUSES]
 CHUNK_LINES = getattr(settings, "AUDIT_CHUNK_LINES", 200_000)
 # A running audit whose worker has shown no sign of life for this long is taken to be dead; the next run takes over.
 STALE_AFTER = timedelta(seconds=getattr(settings, "AUDIT_STALE_AFTER_SECONDS", 300))
@@ -41,6 +42,7 @@ def audit_perform(*, run_id: int, on_progress: Callable[[AuditRun], None] | None
     try:
         history = _History(run)
         _withdraw_superseded(history)
+        _rejudge(run, history)
         _judge_lines(run, on_progress, history)
         _judge_placements(run, history)
     except Exception as error:
@@ -80,6 +82,10 @@ def _claim(run_id: int) -> AuditRun | None:
         raise AuditBusy(f"Another audit is running; run {run_id} waits for it.") from error
     if not claimed:
         return None
+    # The changes waiting to be judged again, and those of a run that failed before finishing them, are this run's.
+    Rejudge.objects.filter(Q(audit_run__isnull=True) | Q(audit_run__status=AuditRun.Status.FAILED)).update(
+        audit_run_id=run_id
+    )
     runs = AuditRun.objects.all()
     lines_from = runs.aggregate(m=Max("checked_line_id"))["m"] or 0
     done = runs.filter(placements_done=True).aggregate(p=Max("to_placement_id"), lv=Max("to_leaver_id"))
@@ -127,6 +133,160 @@ def _withdraw_superseded(history: "_History") -> None:
         history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
 
 
+LINE_RULES = ("pay_rate_above_cap", "charge_rate_above_cap")
+PLACEMENT_RULES = ("suspended_agency", "cooling_off", "experience_below_minimum")
+
+
+def _rejudge(run: AuditRun, history: "_History") -> None:
+    """Judge again the work that changes since it was judged have touched (`Rejudge`, SPEC §3 Audit): set-based, in
+    one transaction, at a cost proportional to the lines and placements touched, not to the tables.
+
+    Each touched line is judged by the version that binds it now: it leaves a case whose rule and version it no
+    longer breaks (the case's totals fall by its share) and joins the case it now breaks (opened if need be). A case
+    left with no line, and a placement's case whose rule the placement no longer breaks, is closed as `dismissed`
+    with the change's reason. Lines and placements the audit has not judged yet are left to its usual steps."""
+    if not Rejudge.objects.filter(audit_run_id=run.pk).exists():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        history.begin(cursor)
+        cursor.execute("DROP TABLE IF EXISTS rejudge_lines, rejudge_placements")
+        # The current lines each change touches (the first change that touches a line names it), among the lines
+        # judged before this run. Found through their placements: the (placement, date) index, not a table scan.
+        cursor.execute(
+            """
+            CREATE TEMP TABLE rejudge_lines ON COMMIT DROP AS
+            SELECT DISTINCT ON (l.id) l.id AS line_id, r.id AS rejudge_id
+              FROM compliance_rejudge r
+              JOIN placements_placement p
+                ON (r.placement_id IS NULL OR p.id = r.placement_id)
+               AND (r.agency_id IS NULL OR p.agency_id = r.agency_id)
+               AND (r.worker_id IS NULL OR p.worker_id = r.worker_id)
+               AND (p.end_date IS NULL OR p.end_date >= r.lines_from)
+               AND (r.lines_until IS NULL OR p.start_date <= r.lines_until)
+              JOIN placements_timesheetline l
+                ON l.placement_id = p.id AND l.date >= r.lines_from
+               AND (r.lines_until IS NULL OR l.date <= r.lines_until)
+             WHERE r.audit_run_id = %s AND r.lines_from IS NOT NULL
+               AND l.superseded_at IS NULL AND l.id <= %s
+             ORDER BY l.id, r.id
+            """,
+            [run.pk, run.from_line_id],
+        )
+        lines = cursor.rowcount
+        cursor.execute(
+            """
+            CREATE TEMP TABLE rejudge_placements ON COMMIT DROP AS
+            SELECT DISTINCT ON (p.id) p.id AS placement_id, r.id AS rejudge_id
+              FROM compliance_rejudge r
+              JOIN placements_placement p
+                ON (r.placement_id IS NULL OR p.id = r.placement_id)
+               AND (r.agency_id IS NULL OR p.agency_id = r.agency_id)
+               AND (r.worker_id IS NULL OR p.worker_id = r.worker_id)
+               AND p.start_date >= r.placements_from
+               AND (r.placements_until IS NULL OR p.start_date <= r.placements_until)
+             WHERE r.audit_run_id = %s AND r.placements_from IS NOT NULL AND p.id <= %s
+             ORDER BY p.id, r.id
+            """,
+            [run.pk, run.from_placement_id],
+        )
+        placements = cursor.rowcount
+        new_cases = 0
+        if lines:
+            cursor.execute("ANALYZE rejudge_lines")
+            new_cases += _rejudge_lines(cursor, history)
+        if placements:
+            new_cases += _rejudge_placements(cursor, history)
+        cursor.execute(
+            """
+            UPDATE compliance_rejudge r
+               SET lines_rejudged = coalesce((SELECT count(*) FROM rejudge_lines l WHERE l.rejudge_id = r.id), 0),
+                   placements_rejudged = coalesce(
+                       (SELECT count(*) FROM rejudge_placements p WHERE p.rejudge_id = r.id), 0)
+             WHERE r.audit_run_id = %s
+            """,
+            [run.pk],
+        )
+        AuditRun.objects.filter(pk=run.pk).update(
+            lines_rejudged=lines,
+            placements_rejudged=placements,
+            breaches_found=F("breaches_found") + new_cases,
+            heartbeat_at=timezone.now(),
+        )
+
+
+def _rejudge_lines(cursor, history: "_History") -> int:
+    """Returns how many cases it opened."""
+    offending = _find_offending_lines(cursor, "l.id IN (SELECT line_id FROM rejudge_lines)", [])
+    # Out of their cases: the touched lines that no longer break that case's rule under its version. A case left
+    # with no line is dismissed, naming the change.
+    cursor.execute(
+        """
+        WITH gone AS (
+            DELETE FROM compliance_breachline bl
+             USING rejudge_lines rl, compliance_breach b
+             WHERE bl.line_id = rl.line_id AND b.id = bl.breach_id AND b.rule = ANY(%s)
+               AND NOT EXISTS (
+                   SELECT 1 FROM audit_offending o
+                    WHERE o.line_id = bl.line_id AND o.rule = b.rule AND o.version_id = b.mou_version_id)
+            RETURNING bl.breach_id, bl.hours, bl.excess, rl.rejudge_id
+        ), totals AS (
+            SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines,
+                   min(rejudge_id) AS rejudge_id
+              FROM gone GROUP BY breach_id
+        )
+        UPDATE compliance_breach b
+           SET excess_amount = b.excess_amount - t.excess,
+               excess_hours = b.excess_hours - t.hours,
+               lines_count = b.lines_count - t.lines,
+               status = CASE WHEN b.lines_count = t.lines AND b.status <> ALL(%s) THEN 'dismissed' ELSE b.status END,
+               dismissed_reason = CASE WHEN b.lines_count = t.lines AND b.status <> ALL(%s)
+                                       THEN r.reason || ': its lines no longer breach the cap.'
+                                       ELSE b.dismissed_reason END,
+               updated_at = now()
+          FROM totals t JOIN compliance_rejudge r ON r.id = t.rejudge_id
+         WHERE b.id = t.breach_id
+        RETURNING b.id
+        """,
+        [list(LINE_RULES), list(CLOSED), list(CLOSED)],
+    )
+    history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
+    return len(_file_offending_lines(cursor, history)) if offending else 0
+
+
+def _rejudge_placements(cursor, history: "_History") -> int:
+    """Returns how many cases it opened."""
+    version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="p.start_date")
+    cursor.execute("DROP TABLE IF EXISTS audit_placements")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE audit_placements ON COMMIT DROP AS
+        SELECT p.id AS placement_id, p.agency_id, p.authority_id, p.worker_id, p.start_date,
+               {version_sql} AS version_id
+          FROM placements_placement p JOIN rejudge_placements rp ON rp.placement_id = p.id
+        """,
+        version_params,
+    )
+    offenders = _find_placement_offenders(cursor)
+    cursor.execute(
+        """
+        UPDATE compliance_breach b
+           SET status = 'dismissed',
+               dismissed_reason = r.reason || ': the placement no longer breaks this rule.',
+               updated_at = now()
+          FROM rejudge_placements rp JOIN compliance_rejudge r ON r.id = rp.rejudge_id
+         WHERE b.placement_id = rp.placement_id AND b.rule = ANY(%s) AND b.source = 'audit'
+           AND b.status <> ALL(%s)
+           AND NOT EXISTS (
+               SELECT 1 FROM audit_placement_offenders o
+                WHERE o.placement_id = b.placement_id AND o.rule = b.rule AND o.version_id = b.mou_version_id)
+        RETURNING b.id
+        """,
+        [list(PLACEMENT_RULES), list(CLOSED)],
+    )
+    history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
+    return len(_open_cases(cursor, "audit_placement_offenders", history)) if offenders else 0
+
+
 def _judge_lines(run: AuditRun, on_progress, history: "_History") -> None:
     span = max(run.to_line_id - run.from_line_id, 1)
     # Start at the first line after the watermark (ids need not start at 1, nor follow on from the last run).
@@ -156,8 +316,7 @@ def _judge_lines(run: AuditRun, on_progress, history: "_History") -> None:
 
 def _judge_line_chunk(low: int, high: int, history: "_History") -> tuple[int, int]:
     """Judge lines with ids in (low, high] against the pay and charge caps (rules 1 and 2). Returns
-    (lines checked, new breach cases). Lines covered by a live cap exception on their day are not breaches."""
-    version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="l.date")
+    (lines checked, new breach cases)."""
     with connection.cursor() as cursor:
         history.begin(cursor)
         cursor.execute(
@@ -165,79 +324,92 @@ def _judge_line_chunk(low: int, high: int, history: "_History") -> tuple[int, in
             [low, high],
         )
         checked = cursor.fetchone()[0]
-        # ON COMMIT DROP clears this at each chunk's commit; inside an outer transaction (tests) drop it here.
-        cursor.execute("DROP TABLE IF EXISTS audit_offending")
-        # Keep the joins in the order written: lines with their placements (a hash join over the chunk), then the
-        # tiny caps table. Left to itself the planner underestimates that join and walks the lines index once per
-        # (placement, cap) pair instead: 4-5 times slower on a million lines.
-        cursor.execute("SET LOCAL join_collapse_limit = 1")
-        # One pass over the chunk: each line joined to the cap that binds it, kept only if over it; then one row
-        # per rule it breaks (pay, charge), unless a live cap exception covers that day.
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE audit_offending ON COMMIT DROP AS
-              WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL}),
-                   over_cap AS (
-                       SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
-                              p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
-                         FROM placements_timesheetline l
-                         JOIN placements_placement p ON p.id = l.placement_id
-                         JOIN caps c ON c.version_id = {version_sql}
-                                    AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
-                        WHERE l.id > %s AND l.id <= %s AND l.superseded_at IS NULL
-                          AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
-                   )
-            SELECT o.line_id, o.placement_id, o.date, o.agency_id, o.authority_id, o.version_id, r.rule,
-                   'minor' AS severity, '' AS description, r.cap, r.rate, o.hours
-              FROM over_cap o
-             CROSS JOIN LATERAL (
-                   VALUES ('pay_rate_above_cap', o.max_pay_rate, o.pay_rate),
-                          ('charge_rate_above_cap', o.max_charge_rate, o.charge_rate)) AS r (rule, cap, rate)
-             WHERE r.rate > r.cap
-               AND NOT EXISTS (
-                   SELECT 1 FROM placements_capexception e
-                    WHERE e.placement_id = o.placement_id AND o.date BETWEEN e.valid_from AND e.valid_until)
-            """,
-            [*version_params, low, high],
-        )
-        offending = cursor.rowcount
-        cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
-        if not offending:
-            return checked, 0
+        offending = _find_offending_lines(cursor, "l.id > %s AND l.id <= %s", [low, high])
+        new_ids = _file_offending_lines(cursor, history) if offending else []
+    return checked, len(new_ids)
+
+
+def _find_offending_lines(cursor, lines_where: str, lines_params: list) -> int:
+    """Fill the temporary table `audit_offending` with one row per rule (pay, charge) that each current line chosen
+    by `lines_where` (over `l`, the lines) breaks under the version that binds it, unless a cap exception covers its
+    day. Returns how many rows."""
+    version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="l.date")
+    # ON COMMIT DROP clears this at each chunk's commit; inside an outer transaction (tests) drop it here.
+    cursor.execute("DROP TABLE IF EXISTS audit_offending")
+    # Keep the joins in the order written: lines with their placements (a hash join over the chunk), then the
+    # tiny caps table. Left to itself the planner underestimates that join and walks the lines index once per
+    # (placement, cap) pair instead: 4-5 times slower on a million lines.
+    cursor.execute("SET LOCAL join_collapse_limit = 1")
+    # One pass over the lines: each line joined to the cap that binds it, kept only if over it; then one row
+    # per rule it breaks (pay, charge), unless a live cap exception covers that day.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE audit_offending ON COMMIT DROP AS
+          WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL}),
+               over_cap AS (
+                   SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
+                          p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
+                     FROM placements_timesheetline l
+                     JOIN placements_placement p ON p.id = l.placement_id
+                     JOIN caps c ON c.version_id = {version_sql}
+                                AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
+                    WHERE {lines_where} AND l.superseded_at IS NULL
+                      AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
+               )
+        SELECT o.line_id, o.placement_id, o.date, o.agency_id, o.authority_id, o.version_id, r.rule,
+               'minor' AS severity, '' AS description, r.cap, r.rate, o.hours
+          FROM over_cap o
+         CROSS JOIN LATERAL (
+               VALUES ('pay_rate_above_cap', o.max_pay_rate, o.pay_rate),
+                      ('charge_rate_above_cap', o.max_charge_rate, o.charge_rate)) AS r (rule, cap, rate)
+         WHERE r.rate > r.cap
+           AND NOT EXISTS (
+               SELECT 1 FROM placements_capexception e
+                WHERE e.placement_id = o.placement_id AND o.date BETWEEN e.valid_from AND e.valid_until)
+        """,
+        [*version_params, *lines_params],
+    )
+    offending = cursor.rowcount
+    cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT")
+    if offending:
         cursor.execute("ANALYZE audit_offending")  # temporary tables get no statistics otherwise
-        new_ids = _open_cases(cursor, "audit_offending", history)
-        # Add the offending lines to their cases. A case opened just now already carries its totals; a case that
-        # was open before gains the lines not there already, and its totals grow by exactly those.
-        cursor.execute(
-            """
-            WITH added AS (
-                INSERT INTO compliance_breachline (breach_id, line_id, cap, rate, excess_per_hour, hours, excess)
-                SELECT b.id, o.line_id, o.cap, o.rate, o.rate - o.cap, o.hours, round((o.rate - o.cap) * o.hours, 2)
-                  FROM audit_offending o
-                  JOIN compliance_breach b
-                    ON b.placement_id = o.placement_id AND b.rule = o.rule AND b.mou_version_id = o.version_id
-                ON CONFLICT (breach_id, line_id) DO NOTHING
-                RETURNING breach_id, hours, excess
-            ), totals AS (
-                SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines
-                  FROM added WHERE breach_id <> ALL(%s) GROUP BY breach_id
-            )
-            UPDATE compliance_breach b
-               SET excess_amount = b.excess_amount + t.excess,
-                   excess_hours = b.excess_hours + t.hours,
-                   lines_count = b.lines_count + t.lines,
-                   -- New offending work after a case was resolved reopens it.
-                   status = CASE WHEN b.status = 'resolved' THEN 'open' ELSE b.status END,
-                   updated_at = now()
-              FROM totals t
-             WHERE b.id = t.breach_id
-            RETURNING b.id
-            """,
-            [new_ids],
+    return offending
+
+
+def _file_offending_lines(cursor, history: "_History") -> list[int]:
+    """Put the lines of `audit_offending` in their cases, opening the cases they need; returns the new cases' ids.
+    A case opened just now already carries its totals; a case that was open before gains the lines not there
+    already, and its totals grow by exactly those."""
+    new_ids = _open_cases(cursor, "audit_offending", history)
+    cursor.execute(
+        """
+        WITH added AS (
+            INSERT INTO compliance_breachline (breach_id, line_id, cap, rate, excess_per_hour, hours, excess)
+            SELECT b.id, o.line_id, o.cap, o.rate, o.rate - o.cap, o.hours, round((o.rate - o.cap) * o.hours, 2)
+              FROM audit_offending o
+              JOIN compliance_breach b
+                ON b.placement_id = o.placement_id AND b.rule = o.rule AND b.mou_version_id = o.version_id
+            ON CONFLICT (breach_id, line_id) DO NOTHING
+            RETURNING breach_id, hours, excess
+        ), totals AS (
+            SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines
+              FROM added WHERE breach_id <> ALL(%s) GROUP BY breach_id
         )
-        history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
-        new_cases = len(new_ids)
-    return checked, new_cases
+        UPDATE compliance_breach b
+           SET excess_amount = b.excess_amount + t.excess,
+               excess_hours = b.excess_hours + t.hours,
+               lines_count = b.lines_count + t.lines,
+               -- New offending work after a case was resolved reopens it.
+               status = CASE WHEN b.status = 'resolved' THEN 'open' ELSE b.status END,
+               updated_at = now()
+          FROM totals t
+         WHERE b.id = t.breach_id
+        RETURNING b.id
+        """,
+        [new_ids],
+    )
+    history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
+    return new_ids
 
 
 def _open_cases(cursor, offenders_table: str, history) -> list[int]:
@@ -322,10 +494,9 @@ class _History:
 def _judge_placements(run: AuditRun, history: "_History") -> None:
     """Rules 3–5 for placements not yet judged, and for placements whose worker has a newly recorded leaver."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="p.start_date")
-    exempt = list(PermanentLeaver.EXEMPT_REASONS)
     with transaction.atomic(), connection.cursor() as cursor:
         history.begin(cursor)
-        cursor.execute("DROP TABLE IF EXISTS audit_placements, audit_placement_offenders")
+        cursor.execute("DROP TABLE IF EXISTS audit_placements")
         cursor.execute(
             f"""
             CREATE TEMP TABLE audit_placements ON COMMIT DROP AS
@@ -339,57 +510,8 @@ def _judge_placements(run: AuditRun, history: "_History") -> None:
             [*version_params, run.to_placement_id, run.from_placement_id, run.from_leaver_id, run.to_leaver_id],
         )
         checked = cursor.rowcount
-        cursor.execute(
-            """
-            CREATE TEMP TABLE audit_placement_offenders ON COMMIT DROP AS
-            -- Rule 3: started while the agency was suspended (the rule of Suspension.is_active_on).
-            SELECT NULL::bigint AS line_id, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
-                   'suspended_agency' AS rule, 'serious' AS severity,
-                   'Started on ' || to_char(ap.start_date, 'DD/MM/YYYY') || ' during the agency''s '
-                     || s.kind || ' suspension from ' || to_char(s.starts_on, 'DD/MM/YYYY') || '.' AS description,
-                   NULL::numeric AS cap, NULL::numeric AS rate, NULL::numeric AS hours
-              FROM audit_placements ap
-              JOIN LATERAL (
-                   SELECT s.kind, s.starts_on FROM agencies_suspension s
-                    WHERE s.agency_id = ap.agency_id AND s.starts_on <= ap.start_date
-                      AND (s.lifted_on IS NULL OR s.lifted_on > ap.start_date)
-                      AND (s.ends_on IS NULL OR s.ends_on > ap.start_date)
-                    ORDER BY s.starts_on LIMIT 1) s ON true
-             WHERE ap.version_id IS NOT NULL
-            UNION ALL
-            -- Rule 4: started within the version's cooling-off months of leaving a permanent post in the region.
-            SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'cooling_off', 'serious',
-                   'Left a permanent post at ' || a.name || ' on ' || to_char(pl.left_on, 'DD/MM/YYYY')
-                     || ' (' || replace(pl.reason, '_', ' ') || '); placement started '
-                     || to_char(ap.start_date, 'DD/MM/YYYY') || ', within ' || v.cooling_off_months || ' months.',
-                   NULL, NULL, NULL
-              FROM audit_placements ap
-              JOIN mou_mouversion v ON v.id = ap.version_id
-              JOIN LATERAL (
-                   SELECT l.left_on, l.reason, l.authority_id FROM placements_permanentleaver l
-                    WHERE l.worker_id = ap.worker_id AND l.reason <> ALL(%s)
-                      AND l.left_on <= ap.start_date
-                      AND ap.start_date < l.left_on + make_interval(months => v.cooling_off_months)
-                    ORDER BY l.left_on DESC LIMIT 1) pl ON true
-              JOIN workforce_authority a ON a.id = pl.authority_id
-             WHERE v.cooling_off_months > 0
-            UNION ALL
-            -- Rule 5: started before the worker had the version's minimum years since qualifying.
-            SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
-                   'experience_below_minimum', 'minor',
-                   'Qualified on ' || to_char(w.qualified_on, 'DD/MM/YYYY') || '; started '
-                     || to_char(ap.start_date, 'DD/MM/YYYY') || ', under ' || v.min_experience_years
-                     || ' years'' post-qualifying experience.',
-                   NULL, NULL, NULL
-              FROM audit_placements ap
-              JOIN mou_mouversion v ON v.id = ap.version_id
-              JOIN placements_worker w ON w.id = ap.worker_id
-             WHERE v.min_experience_years > 0 AND w.qualified_on IS NOT NULL
-               AND ap.start_date < w.qualified_on + make_interval(years => v.min_experience_years)
-            """,
-            [exempt],
-        )
-        new_cases = len(_open_cases(cursor, "audit_placement_offenders", history)) if cursor.rowcount else 0
+        offenders = _find_placement_offenders(cursor)
+        new_cases = len(_open_cases(cursor, "audit_placement_offenders", history)) if offenders else 0
         updated = AuditRun.objects.filter(pk=run.pk, status=AuditRun.Status.RUNNING).update(
             placements_done=True,
             placements_checked=checked,
@@ -398,3 +520,62 @@ def _judge_placements(run: AuditRun, history: "_History") -> None:
         )
         if not updated:
             raise RuntimeError(f"Audit run {run.pk} was taken over by another run; stopping.")
+
+
+def _find_placement_offenders(cursor) -> int:
+    """Fill the temporary table `audit_placement_offenders` with the rules 3-5 that each placement of
+    `audit_placements` (placement_id, agency_id, authority_id, worker_id, start_date, version_id) breaks. Returns
+    how many rows."""
+    exempt = list(PermanentLeaver.EXEMPT_REASONS)
+    cursor.execute("DROP TABLE IF EXISTS audit_placement_offenders")
+    cursor.execute(
+        """
+        CREATE TEMP TABLE audit_placement_offenders ON COMMIT DROP AS
+        -- Rule 3: started while the agency was suspended (the rule of Suspension.is_active_on).
+        SELECT NULL::bigint AS line_id, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
+               'suspended_agency' AS rule, 'serious' AS severity,
+               'Started on ' || to_char(ap.start_date, 'DD/MM/YYYY') || ' during the agency''s '
+                 || s.kind || ' suspension from ' || to_char(s.starts_on, 'DD/MM/YYYY') || '.' AS description,
+               NULL::numeric AS cap, NULL::numeric AS rate, NULL::numeric AS hours
+          FROM audit_placements ap
+          JOIN LATERAL (
+               SELECT s.kind, s.starts_on FROM agencies_suspension s
+                WHERE s.agency_id = ap.agency_id AND s.starts_on <= ap.start_date
+                  AND (s.lifted_on IS NULL OR s.lifted_on > ap.start_date)
+                  AND (s.ends_on IS NULL OR s.ends_on > ap.start_date)
+                ORDER BY s.starts_on LIMIT 1) s ON true
+         WHERE ap.version_id IS NOT NULL
+        UNION ALL
+        -- Rule 4: started within the version's cooling-off months of leaving a permanent post in the region.
+        SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'cooling_off', 'serious',
+               'Left a permanent post at ' || a.name || ' on ' || to_char(pl.left_on, 'DD/MM/YYYY')
+                 || ' (' || replace(pl.reason, '_', ' ') || '); placement started '
+                 || to_char(ap.start_date, 'DD/MM/YYYY') || ', within ' || v.cooling_off_months || ' months.',
+               NULL, NULL, NULL
+          FROM audit_placements ap
+          JOIN mou_mouversion v ON v.id = ap.version_id
+          JOIN LATERAL (
+               SELECT l.left_on, l.reason, l.authority_id FROM placements_permanentleaver l
+                WHERE l.worker_id = ap.worker_id AND l.reason <> ALL(%s)
+                  AND l.left_on <= ap.start_date
+                  AND ap.start_date < l.left_on + make_interval(months => v.cooling_off_months)
+                ORDER BY l.left_on DESC LIMIT 1) pl ON true
+          JOIN workforce_authority a ON a.id = pl.authority_id
+         WHERE v.cooling_off_months > 0
+        UNION ALL
+        -- Rule 5: started before the worker had the version's minimum years since qualifying.
+        SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
+               'experience_below_minimum', 'minor',
+               'Qualified on ' || to_char(w.qualified_on, 'DD/MM/YYYY') || '; started '
+                 || to_char(ap.start_date, 'DD/MM/YYYY') || ', under ' || v.min_experience_years
+                 || ' years'' post-qualifying experience.',
+               NULL, NULL, NULL
+          FROM audit_placements ap
+          JOIN mou_mouversion v ON v.id = ap.version_id
+          JOIN placements_worker w ON w.id = ap.worker_id
+         WHERE v.min_experience_years > 0 AND w.qualified_on IS NOT NULL
+           AND ap.start_date < w.qualified_on + make_interval(years => v.min_experience_years)
+        """,
+        [exempt],
+    )
+    return cursor.rowcount

@@ -25,7 +25,9 @@ class AuditRun(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    trigger = models.CharField(max_length=20, default="manual", help_text="manual, timesheet, nightly or command")
+    trigger = models.CharField(
+        max_length=20, default="manual", help_text="manual, timesheet, nightly, rejudge or command"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -39,6 +41,10 @@ class AuditRun(models.Model):
     to_leaver_id = models.BigIntegerField(null=True, blank=True)
     placements_done = models.BooleanField(default=False)
     lines_checked = models.PositiveBigIntegerField(default=0)
+    lines_rejudged = models.PositiveBigIntegerField(
+        default=0, help_text="Lines judged before and judged again by this run, because a change asked (Rejudge)"
+    )
+    placements_rejudged = models.PositiveIntegerField(default=0)
     placements_checked = models.PositiveIntegerField(default=0)
     breaches_found = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -56,6 +62,39 @@ class AuditRun(models.Model):
 
     def __str__(self):
         return f"Audit run {self.pk} ({self.status})"
+
+
+class Rejudge(models.Model):
+    """A change that alters how work already judged is judged (an MoU version adopted for dates already worked, a
+    cap exception covering past days, a suspension or a permanent leaver recorded), asking the next audit run to
+    judge that work again: lines dated `lines_from`..`lines_until`, placements started `placements_from`..
+    `placements_until`, narrowed to one placement, agency or worker when set. Written by compliance.receivers from
+    `mou.signals.judging_changed`; the run that did it is recorded, with how much it judged again."""
+
+    reason = models.CharField(max_length=300, help_text="The change, as a case dismissed by it says")
+    lines_from = models.DateField(null=True, blank=True)
+    lines_until = models.DateField(null=True, blank=True)
+    placements_from = models.DateField(null=True, blank=True)
+    placements_until = models.DateField(null=True, blank=True)
+    placement = models.ForeignKey(
+        "placements.Placement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    worker = models.ForeignKey("placements.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    audit_run = models.ForeignKey(AuditRun, on_delete=models.PROTECT, null=True, blank=True, related_name="rejudges")
+    lines_rejudged = models.PositiveBigIntegerField(default=0)
+    placements_rejudged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["audit_run"], condition=Q(audit_run__isnull=True), name="rejudge_waiting")]
+
+    scope = {}  # the region's working record: councils and agencies see its effects on their cases
+
+    def __str__(self):
+        return f"Re-judge {self.pk}: {self.reason}"
 
 
 class BreachQuerySet(models.QuerySet):

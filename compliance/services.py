@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from compliance.models import AuditRun
+from compliance.models import AuditRun, Rejudge
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,24 @@ def audit_request(*, trigger: str, by=None) -> AuditRun:
     run = AuditRun.objects.create(trigger=trigger, requested_by=by)
     transaction.on_commit(lambda: _send(run.pk))
     return run
+
+
+def rejudge_request(work, *, by=None) -> Rejudge:
+    """Ask the next audit to judge `work` (a `mou.signals.JudgedWork`) again, and queue that audit for after the
+    caller's commit."""
+    rejudge = Rejudge.objects.create(
+        reason=work.reason[:300],
+        lines_from=work.lines_from,
+        lines_until=work.lines_until,
+        placements_from=work.placements_from,
+        placements_until=work.placements_until,
+        placement_id=work.placement_id,
+        agency_id=work.agency_id,
+        worker_id=work.worker_id,
+        requested_by=by,
+    )
+    audit_request(trigger="rejudge", by=by)
+    return rejudge
 
 
 def _send(run_id: int) -> None:

@@ -23,6 +23,7 @@ from agencies.services import (
 from compliance.breaches import breach_set_status
 from compliance.models import Breach
 from futuresocial.history import changed_by
+from mou.signals import JudgedWork
 
 Kind = Suspension.Kind
 
@@ -114,6 +115,13 @@ def agency_suspend(
         suspension.breaches.set(breaches)
         _escalate(breaches, by=by, suspension=suspension)
         standing_settle(agency=agency, today=today)
+        # Placements already registered to start during it now start while the agency is suspended (rule 3).
+        JudgedWork(
+            reason=f"Suspension {suspension.pk} of {agency} from {starts_on:%-d %B %Y}",
+            placements_from=starts_on,
+            placements_until=ends_on,
+            agency_id=agency.pk,
+        ).announce(by=by)
     notify(
         to=[*council_addresses(), *agency_addresses(agency)],
         template="suspension_imposed",

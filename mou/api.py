@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -121,6 +121,49 @@ class MouVersionSerializer(serializers.ModelSerializer):
         }
 
 
+class AdoptRequestSerializer(serializers.Serializer):
+    """The optional body of `bring-into-force/`."""
+
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why, kept in the version's history (e.g. 'the region's 2015 MoU, recorded on joining')",
+    )
+
+
+class AdoptionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=["in_force", "scheduled", "recorded"],
+        help_text="`in_force`: effective today, in force now; `scheduled`: effective later, binds work from its date "
+        "and comes into force that day by itself; `recorded`: effective in the past, recorded in its place in the "
+        "MoU's history",
+    )
+    summary = serializers.CharField(help_text="What happened, in words")
+    supersedes = serializers.IntegerField(
+        allow_null=True, source="supersedes_id", help_text="Id of the version it superseded (in force until now)"
+    )
+    lines_to_rejudge = serializers.IntegerField(
+        source="judged_work.lines",
+        help_text="Timesheet lines already recorded in the days it binds: the next audit (queued now) judges them "
+        "again",
+    )
+    placements_to_rejudge = serializers.IntegerField(
+        source="judged_work.placements", help_text="Placements already recorded that started in the days it binds"
+    )
+
+
+class AdoptedVersionSerializer(MouVersionSerializer):
+    adoption = serializers.SerializerMethodField()
+
+    class Meta(MouVersionSerializer.Meta):
+        fields = [*MouVersionSerializer.Meta.fields, "adoption"]
+
+    @extend_schema_field(AdoptionSerializer)
+    def get_adoption(self, version):
+        return AdoptionSerializer(self.context["adoption"]).data
+
+
 class MouVersionFilterSet(FilterSet):
     effective_from = django_filters.DateFromToRangeFilter()
 
@@ -133,8 +176,9 @@ class MouVersionViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModel
     """MoU versions with their caps; the rules are public to every signed-in user, drafts to the region only.
 
     The coordinator drafts a version with its caps (`POST`), edits a draft (`PATCH`; `caps` replaces them all) and
-    brings it into force (`POST {id}/bring-into-force/`), which supersedes the version in force. A version that has
-    been in force never changes (history is never rewritten): editing one is a 400.
+    adopts it (`POST {id}/bring-into-force/`): in force today, `scheduled` for a later date, or recorded in its place
+    in the history for a past one. An adopted version never changes (history is never rewritten): editing one is a
+    400.
     """
 
     # Two queries per page: the versions, then all their caps joined to their roles.
@@ -177,20 +221,31 @@ class MouVersionViewSet(BaseViewSet, mixins.CreateModelMixin, mixins.UpdateModel
         serializer.instance = self._fresh(version)
 
     @extend_schema(
-        request=None,
-        responses={200: MouVersionSerializer},
-        description="Bring a draft into force: it becomes `in_force` and the version in force until now "
-        "`superseded`, together, on the draft's `effective_from` (exactly one version is in force on any date). "
-        "Refused (400, nothing changed) for a version that is not a draft, has no caps, takes effect on another "
-        "day than today (in the past: history is never rewritten; later: bring it in on that day), or not after "
-        "the version in force.",
+        request=AdoptRequestSerializer,
+        responses={200: AdoptedVersionSerializer},
+        description="Adopt a draft. By its `effective_from`, one of three outcomes (`adoption.outcome`):\n\n"
+        "- **today** (`in_force`): it is in force at once and the version in force until now `superseded`;\n"
+        "- **later** (`scheduled`): it binds work from its date (`cap-check/` for a day on or after it already "
+        "answers with it) and comes into force on that day by itself, its predecessor superseded;\n"
+        "- **in the past** (`recorded`): it takes its place in the MoU's history (a region's earlier versions, "
+        "recorded on joining; a correction to the record), `superseded` if a later version has taken effect since, "
+        "else in force.\n\n"
+        "Work already recorded in the days it binds (`adoption.lines_to_rejudge`, `placements_to_rejudge`) is "
+        "judged again by the next audit, queued now. The optional `reason` is kept in the version's history. "
+        "Refused (400, nothing changed) for a version that is not a draft, has no caps, takes effect on the date "
+        "of an adopted version, or whose dates contradict theirs (a version binds existing placements before the "
+        "next one takes effect).",
     )
     @action(detail=True, methods=["post"], url_path="bring-into-force")
     def bring_into_force(self, request, pk=None):
         version = self.get_object()
+        body = AdoptRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         with service_errors():
-            version = mou_version_bring_into_force(version, by=request.user)
-        return Response(self.get_serializer(self._fresh(version)).data)
+            adoption = mou_version_bring_into_force(
+                version, by=request.user, reason=body.validated_data.get("reason", "")
+            )
+        return Response(AdoptedVersionSerializer(self._fresh(adoption.version), context={"adoption": adoption}).data)
 
     @extend_schema(
         operation_id="mou_versions_what_if",

@@ -32,7 +32,7 @@ class Role(models.Model):
 
 class MouVersionQuerySet(models.QuerySet):
     def published(self):
-        """Versions that are or were in force; drafts bind nothing."""
+        """Adopted versions (scheduled, in force or superseded): each binds work from its date; drafts bind nothing."""
         return self.exclude(status=MouVersion.Status.DRAFT)
 
     def binding(self, *, started_on, worked_on):
@@ -53,11 +53,11 @@ class MouVersionQuerySet(models.QuerySet):
 
 @pghistory.track()
 @pgtrigger.register(
-    # History is never rewritten: a version that has been in force can't be deleted (drafts can).
+    # History is never rewritten: an adopted version can't be deleted (drafts can).
     pgtrigger.Protect(
         name="keep_published_versions",
         operation=pgtrigger.Delete,
-        condition=pgtrigger.Q(old__status__in=["in_force", "superseded"]),
+        condition=pgtrigger.Q(old__status__in=["scheduled", "in_force", "superseded"]),
     ),
 )
 class MouVersion(models.Model):
@@ -65,6 +65,7 @@ class MouVersion(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"  # adopted; binds work from its date, in force on that day
         IN_FORCE = "in_force", "In force"
         SUPERSEDED = "superseded", "Superseded"
 

@@ -1,13 +1,15 @@
 """Which MoU version binds a day of work, and which cap applies: the one place this lookup lives."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Q
 
 from mou.models import Cap, EngagementType, MouVersion, Role
 from mou.rules import ZERO, excess_over
+from mou.signals import JudgedWork
 
 
 @dataclass(frozen=True)
@@ -125,3 +127,45 @@ EFFECTIVE_CAPS_SQL = """
      WHERE c.engagement_type = e.engagement_type OR c.engagement_type IS NULL
      ORDER BY c.version_id, c.role_id, e.engagement_type, c.engagement_type NULLS LAST
 """.format(engagement_types=", ".join(f"('{value}')" for value in EngagementType.values))
+
+
+def judged_work_of(version: MouVersion, published) -> JudgedWork:
+    """The work already recorded whose binding version may change when `version` takes its place among the adopted
+    versions `published`: lines dated from its effective date until the next version binds existing placements, and
+    placements started from its date until the next version takes effect. (Set-based and counted in SQL as the
+    audit reads the same tables; see `binding_version_sql`.)"""
+    following = min(
+        (v for v in published if v.effective_from > version.effective_from and v.pk != version.pk),
+        key=lambda v: v.effective_from,
+        default=None,
+    )
+    day = timedelta(days=1)
+    lines_until = following.binds_existing_from - day if following else None
+    placements_until = following.effective_from - day if following else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT (SELECT count(*) FROM placements_timesheetline
+                     WHERE superseded_at IS NULL AND date >= %s AND (%s::date IS NULL OR date <= %s)),
+                   (SELECT count(*) FROM placements_placement
+                     WHERE start_date >= %s AND (%s::date IS NULL OR start_date <= %s))
+            """,
+            [
+                version.effective_from,
+                lines_until,
+                lines_until,
+                version.effective_from,
+                placements_until,
+                placements_until,
+            ],
+        )
+        lines, placements = cursor.fetchone()
+    return JudgedWork(
+        reason=f"MoU version {version.name} adopted for work from {version.effective_from:%-d %B %Y}",
+        lines_from=version.effective_from,
+        lines_until=lines_until,
+        placements_from=version.effective_from,
+        placements_until=placements_until,
+        lines=lines,
+        placements=placements,
+    )

@@ -19,6 +19,8 @@ from django.utils import timezone
 from accounts.permissions import require_coordinator
 from futuresocial.history import changed_by
 from mou.models import Cap, MouVersion, Role
+from mou.selectors import judged_work_of
+from mou.signals import JudgedWork
 
 Status = MouVersion.Status
 VERSION_FIELDS = (
@@ -196,60 +198,184 @@ def mou_version_update_draft(*, version: MouVersion, by, caps: list[CapInput] | 
     return version
 
 
-@transaction.atomic
-def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None = None) -> MouVersion:
-    """Bring a draft into force: it becomes `in_force` and the version in force until now `superseded`.
+def _format(day: date) -> str:
+    return f"{day:%-d %B %Y}"
 
-    Refused (ValidationError, nothing changed) unless the draft has caps, takes effect after the version in force,
-    and takes effect today: not earlier, since history is never rewritten (work already done stays judged by the
-    version that bound it), and not later, since exactly one version is in force on any date (SPEC §3) and until its
-    date that is still the current one. Until then the draft stays a draft, and its what-if shows its effect.
-    """
-    require_coordinator(by, "bring an MoU version into force")
-    today = today or timezone.localdate()
-    # The published versions and the draft, locked: two coordinators bringing versions into force at once queue.
-    locked = {
-        v.pk: v for v in MouVersion.objects.select_for_update().filter(Q(pk=version.pk) | ~Q(status=Status.DRAFT))
+
+def _neighbours(version: MouVersion, published: list[MouVersion]) -> tuple[MouVersion | None, MouVersion | None]:
+    """The adopted versions just before and just after `version`'s date."""
+    before = [v for v in published if v.effective_from < version.effective_from]
+    after = [v for v in published if v.effective_from > version.effective_from]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
+def _refuse_unless_it_fits(version: MouVersion, published: list[MouVersion]) -> None:
+    """Exactly one version binds any day of work: the draft takes a date no adopted version has, and its dates
+    interleave with theirs (a version binds existing placements before the next one takes effect)."""
+    same_day = next((v for v in published if v.effective_from == version.effective_from), None)
+    if same_day is not None:
+        raise ValidationError(
+            f"{same_day.name} ({same_day.get_status_display().lower()}) already takes effect on "
+            f"{_format(version.effective_from)}: exactly one version binds any day of work. Give the draft another "
+            "date, or correct the record by drafting a version with a date of its own.",
+            code="same_date",
+        )
+    previous, following = _neighbours(version, published)
+    if previous is not None and previous.binds_existing_from >= version.effective_from:
+        raise ValidationError(
+            f"{previous.name} binds existing placements only from {_format(previous.binds_existing_from)}, after "
+            f"{version.name} would take effect ({_format(version.effective_from)}): its dates contradict the "
+            f"published ones. Give the draft an effective date after {_format(previous.binds_existing_from)}.",
+            code="contradicts_published",
+        )
+    if following is not None and version.binds_existing_from >= following.effective_from:
+        raise ValidationError(
+            {
+                "binds_existing_from": [
+                    f"{version.name} would bind existing placements from {_format(version.binds_existing_from)}, "
+                    f"but {following.name} takes effect on {_format(following.effective_from)}: its dates "
+                    "contradict the published ones. Bind existing placements from a date before "
+                    f"{_format(following.effective_from)}."
+                ]
+            },
+            code="contradicts_published",
+        )
+
+
+def statuses_by_date(published: list[MouVersion], *, today: date) -> dict[int, str]:
+    """The status each adopted version has on `today`: the latest to have taken effect is in force, those before it
+    superseded, those still to come scheduled."""
+    started = [v for v in published if v.effective_from <= today]
+    current = max(started, key=lambda v: v.effective_from) if started else None
+    return {
+        v.pk: Status.SCHEDULED if v.effective_from > today else (Status.IN_FORCE if v is current else Status.SUPERSEDED)
+        for v in published
     }
-    version = locked[version.pk]
+
+
+def _settle(published: list[MouVersion], *, today: date) -> list[MouVersion]:
+    """Give each adopted version its status by date; returns the versions changed. The one leaving `in_force` moves
+    first, so the database's "one version in force" holds at every statement."""
+    wanted = statuses_by_date(published, today=today)
+    changed = [v for v in published if v.status != wanted[v.pk]]
+    for version in sorted(changed, key=lambda v: wanted[v.pk] == Status.IN_FORCE):
+        version.status = wanted[version.pk]
+        version.save(update_fields=["status"])
+    return changed
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What adopting a draft does: the status it takes (`in_force` now, `scheduled` for a later date, or a place in
+    the history, `superseded`, for the past), the version it supersedes, and the work already recorded whose judging
+    it changes, to be judged again by the next audit (`judged_work`)."""
+
+    version: MouVersion
+    outcome: str  # "in_force", "scheduled" or "recorded"
+    status: str
+    supersedes: MouVersion | None
+    judged_work: JudgedWork
+
+    @property
+    def supersedes_id(self) -> int | None:
+        return self.supersedes.pk if self.supersedes else None
+
+    @property
+    def summary(self) -> str:
+        name, day = self.version.name, _format(self.version.effective_from)
+        if self.outcome == "scheduled":
+            text = f"{name} is scheduled: it binds work from {day} and comes into force that day by itself."
+        elif self.outcome == "in_force":
+            text = f"{name} is in force from today ({day})" + (
+                f"; {self.supersedes.name} is superseded." if self.supersedes else "."
+            )
+        elif self.status == Status.IN_FORCE:
+            text = f"{name} is recorded from {day} and is the version in force" + (
+                f"; {self.supersedes.name} is superseded." if self.supersedes else "."
+            )
+        else:
+            text = f"{name} is recorded in the MoU's history: it bound work from {day} until a later version."
+        work = self.judged_work
+        if work.lines or work.placements:
+            text += (
+                f" {work.lines:,} timesheet line{'s' if work.lines != 1 else ''} and {work.placements:,} "
+                f"placement{'s' if work.placements != 1 else ''} already recorded will be judged again by it."
+            )
+        return text
+
+
+def adoption_preview(version: MouVersion, *, today: date | None = None) -> Adoption:
+    """What adopting the draft `version` would do, or the ValidationError that refuses it (nothing changes)."""
+    today = today or timezone.localdate()
+    published = list(MouVersion.objects.published().order_by("effective_from"))
+    return _adoption(version, published, today=today)
+
+
+def _adoption(version: MouVersion, published: list[MouVersion], *, today: date) -> Adoption:
     if version.status != Status.DRAFT:
         raise ValidationError(
-            f"{version.name} is already {version.get_status_display().lower()}: only a draft can be brought into "
-            "force.",
+            f"{version.name} is already {version.get_status_display().lower()}: only a draft can be adopted.",
             code="not_draft",
         )
     if not version.caps.exists():
-        raise ValidationError(f"{version.name} has no caps: give it its caps before bringing it into force.", "no_caps")
-    if version.effective_from < today:
-        raise ValidationError(
-            f"{version.name} would take effect on {version.effective_from:%-d %B %Y}, in the past: work already done "
-            "stays judged by the version that bound it (history is never rewritten). Give the draft an effective "
-            "date of today or later.",
-            code="in_the_past",
-        )
-    published = sorted((v for v in locked.values() if v.pk != version.pk), key=lambda v: v.effective_from)
-    latest = published[-1] if published else None
-    if latest is not None and version.effective_from <= latest.effective_from:
-        raise ValidationError(
-            f"{version.name} would take effect on {version.effective_from:%-d %B %Y}, not after {latest.name} "
-            f"({latest.get_status_display().lower()}, effective from {latest.effective_from:%-d %B %Y}): a new "
-            "version must take effect after the one in force.",
-            code="not_after_in_force",
-        )
-    if version.effective_from > today:
-        raise ValidationError(
-            f"{version.name} takes effect on {version.effective_from:%-d %B %Y}: bring it into force on that day. "
-            "Until then the version in force stays in force, and the draft's what-if shows what it would change.",
-            code="not_yet",
-        )
+        raise ValidationError(f"{version.name} has no caps: give it its caps before adopting it.", code="no_caps")
+    others = [v for v in published if v.pk != version.pk]
+    _refuse_unless_it_fits(version, others)
+    status = statuses_by_date([*others, version], today=today)[version.pk]
+    day = version.effective_from
+    outcome = "scheduled" if day > today else ("in_force" if day == today else "recorded")
+    in_force = next((v for v in others if v.status == Status.IN_FORCE), None)
+    return Adoption(
+        version=version,
+        outcome=outcome,
+        status=status,
+        supersedes=in_force if status == Status.IN_FORCE else None,
+        judged_work=judged_work_of(version, others),
+    )
+
+
+@transaction.atomic
+def mou_version_bring_into_force(version: MouVersion, *, by, today: date | None = None, reason: str = "") -> Adoption:
+    """Adopt a draft (the API's `bring-into-force`), by its effective date:
+
+    - today: it is in force at once, the version in force until now superseded;
+    - later: it is `scheduled`; it binds work from its date (the cap check and the audit use it for those days) and
+      comes into force on that day by itself (`mou_versions_settle`, run by beat just after midnight);
+    - in the past: it takes its place in the MoU's history (onboarding a region's earlier versions, correcting the
+      record), `superseded` if a later version has taken effect since.
+
+    Refused (ValidationError, nothing changed) for a version that is not a draft, has no caps, shares its date with
+    an adopted version, or whose dates contradict theirs. Work already recorded that the version now binds (or stops
+    binding) is judged again by the next audit (`judging_changed`, queued when this commits).
+    """
+    require_coordinator(by, "adopt an MoU version")
+    today = today or timezone.localdate()
+    # The adopted versions and the draft, locked: two coordinators adopting versions at once queue.
+    locked = MouVersion.objects.select_for_update().filter(Q(pk=version.pk) | ~Q(status=Status.DRAFT))
+    locked = sorted(locked, key=lambda v: v.effective_from)
+    version = next(v for v in locked if v.pk == version.pk)
+    adoption = _adoption(version, locked, today=today)
+    action = {"in_force": "version brought into force", "scheduled": "version scheduled"}.get(
+        adoption.outcome, "version recorded for the past"
+    )
     try:
-        with changed_by(by, action="version brought into force"), transaction.atomic():
-            MouVersion.objects.filter(status=Status.IN_FORCE).update(status=Status.SUPERSEDED)
-            version.status = Status.IN_FORCE
-            version.save(update_fields=["status"])
+        with changed_by(by, action=action, **({"reason": reason} if reason else {})), transaction.atomic():
+            _settle(locked, today=today)
     except IntegrityError:
-        # Another version came into force between our lock and our write (it was a draft when we locked).
+        # Another version was adopted for the same date between our lock and our write (it was a draft when locked).
         raise ValidationError(
-            "Another version was brought into force at the same moment: reload and try again.", code="conflict"
+            "Another version was adopted for the same date at the same moment: reload and try again.", code="conflict"
         ) from None
-    return version
+    if adoption.judged_work.lines or adoption.judged_work.placements:
+        adoption.judged_work.announce(by=by)
+    return adoption
+
+
+@transaction.atomic
+def mou_versions_settle(*, today: date | None = None) -> list[MouVersion]:
+    """Beat's daily step (idempotent): a scheduled version whose date has come is in force, its predecessor
+    superseded. Returns the versions whose status changed."""
+    today = today or timezone.localdate()
+    published = list(MouVersion.objects.select_for_update().published().order_by("effective_from"))
+    with changed_by(None, action="scheduled version came into force"):
+        return _settle(published, today=today)

@@ -221,8 +221,9 @@ class TimesheetLine(models.Model):
     superseded. The audit reads lines by id above its last watermark, so it never rewrites a line."""
 
     timesheet = models.ForeignKey(Timesheet, on_delete=models.PROTECT, related_name="lines")
-    # Denormalised from the timesheet so the audit joins lines straight to placements.
-    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="timesheet_lines")
+    # Denormalised from the timesheet so the audit joins lines straight to placements. Indexed with the date (below):
+    # a placement's lines over some days are what re-judging reads.
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="timesheet_lines", db_index=False)
     revision = models.PositiveIntegerField()
     date = models.DateField()
     hours = models.DecimalField(max_digits=4, decimal_places=2)
@@ -237,6 +238,7 @@ class TimesheetLine(models.Model):
             models.CheckConstraint(condition=Q(hours__gte=0, hours__lte=24), name="line_hours_within_a_day"),
             models.CheckConstraint(condition=Q(pay_rate__gte=0, charge_rate__gte=0), name="line_rates_not_negative"),
         ]
+        indexes = [models.Index(fields=["placement", "date"], name="line_placement_date")]
 
     objects = TimesheetLineQuerySet.as_manager()
 

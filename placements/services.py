@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency
+from mou.signals import JudgedWork
 from placements.models import CapException, PermanentLeaver, Placement, Worker
 from placements.watermark import hold_audit_watermark
 
@@ -132,6 +133,12 @@ def permanent_leaver_record(
     leaver = PermanentLeaver(authority=authority, worker=worker, left_on=left_on, reason=reason, recorded_by=by)
     leaver.full_clean()  # one record per worker, authority and day: a repeat is a clear error, not a 500
     leaver.save()
+    # The worker's placements already judged are judged again under the cooling-off rule.
+    JudgedWork(
+        reason=f"Permanent leaver {leaver.pk} recorded ({worker.swe_number} left {authority} on {left_on:%-d %B %Y})",
+        placements_from=left_on,
+        worker_id=worker.pk,
+    ).announce(by=by)
     return leaver
 
 
@@ -166,4 +173,12 @@ def cap_exception_record(
     )
     exception.full_clean()
     exception.save()
+    if valid_from <= timezone.localdate():
+        # Days already worked that it covers: cases the audit opened for them lose those lines.
+        JudgedWork(
+            reason=f"Cap exception {exception.pk}, recorded {exception.recorded_at:%-d %B %Y}, covers these days",
+            lines_from=valid_from,
+            lines_until=valid_until,
+            placement_id=placement.pk,
+        ).announce(by=by)
     return exception

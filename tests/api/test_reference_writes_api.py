@@ -256,20 +256,27 @@ IN_A_MONTH = TODAY + timedelta(days=30)
 
 
 @pytest.mark.parametrize(
-    ("in_force_from", "draft_from", "caps", "message"),
+    ("in_force_from", "binds_existing_from", "draft_from", "caps", "message"),
     [
-        (IN_A_MONTH + timedelta(days=1), IN_A_MONTH, 1, "not after Current (in force, effective from"),
-        (IN_A_MONTH, IN_A_MONTH, 1, "not after Current (in force, effective from"),
-        (date(2025, 4, 1), date(2026, 1, 1), 1, "in the past: work already done stays judged by the version"),
-        (date(2025, 4, 1), IN_A_MONTH, 0, "Next year has no caps: give it its caps before bringing it into force."),
-        # Exactly one version is in force on any date: until the draft's date, that is still the current one.
-        (date(2025, 4, 1), IN_A_MONTH, 1, ": bring it into force on that day. Until then the version in force stays"),
+        # Exactly one version binds any day of work.
+        (IN_A_MONTH, None, IN_A_MONTH, 1, "Current (in force) already takes effect on"),
+        (date(2025, 4, 1), None, IN_A_MONTH, 0, "Next year has no caps: give it its caps before adopting it."),
+        # Current binds existing placements only from 1 July: a version in between would contradict it.
+        (
+            date(2025, 4, 1),
+            date(2025, 7, 1),
+            date(2025, 5, 1),
+            1,
+            "Current binds existing placements only from 1 July 2025, after Next year would take effect",
+        ),
     ],
 )
-def test_bringing_into_force_is_refused_where_it_would_rewrite_history(
-    coordinator, in_force_from, draft_from, caps, message
+def test_adopting_is_refused_where_two_versions_would_bind_one_day(
+    coordinator, in_force_from, binds_existing_from, draft_from, caps, message
 ):
     old = in_force(effective_from=in_force_from, name="Current")
+    if binds_existing_from:
+        MouVersion.objects.filter(pk=old.pk).update(binds_existing_from=binds_existing_from)
     version = MouVersionFactory(name="Next year", effective_from=draft_from, status=Status.DRAFT)
     CapFactory.create_batch(caps, version=version)
     response = token_client(coordinator).post(f"/api/v1/mou-versions/{version.pk}/bring-into-force/")
@@ -280,12 +287,27 @@ def test_bringing_into_force_is_refused_where_it_would_rewrite_history(
     assert (old.status, version.status) == ("in_force", "draft")
 
 
+def test_a_past_version_binding_existing_placements_after_the_next_one_starts_is_refused(coordinator):
+    in_force(effective_from=date(2025, 4, 1), name="Current")
+    version = MouVersionFactory(
+        name="2024", effective_from=date(2024, 4, 1), binds_existing_from=date(2025, 6, 1), status=Status.DRAFT
+    )
+    CapFactory(version=version)
+    response = token_client(coordinator).post(f"/api/v1/mou-versions/{version.pk}/bring-into-force/")
+    assert response.status_code == 400
+    assert response.json() == {
+        "binds_existing_from": [
+            "2024 would bind existing placements from 1 June 2025, but Current takes effect on 1 April 2025: its "
+            "dates contradict the published ones. Bind existing placements from a date before 1 April 2025."
+        ]
+    }
+    assert MouVersion.objects.get(pk=version.pk).status == "draft"
+
+
 def test_a_published_version_cannot_be_brought_into_force_again(coordinator):
     old = in_force()
     response = token_client(coordinator).post(f"/api/v1/mou-versions/{old.pk}/bring-into-force/")
-    assert response.json() == {
-        "non_field_errors": ["April 2025 is already in force: only a draft can be brought into force."]
-    }
+    assert response.json() == {"non_field_errors": ["April 2025 is already in force: only a draft can be adopted."]}
 
 
 @pytest.mark.parametrize("persona", ["analyst", "council_user", "agency_user"])
