@@ -11,12 +11,12 @@ from django.utils import timezone
 
 import pytest
 
-from compliance.models import AuditRun, Breach, Rejudge
+from compliance.models import Breach, Rejudge
 from compliance.suspensions import agency_suspend
 from mou.models import MouVersion
 from mou.services import CapInput, mou_version_bring_into_force, mou_version_draft
 from placements.services import cap_exception_record
-from tests.compliance.test_audit import run_audit, versions, work  # noqa: F401 - the fixture
+from tests.compliance.test_audit import run_audit, work
 from tests.factories import PlacementFactory, role
 
 pytestmark = pytest.mark.django_db
