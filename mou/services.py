@@ -8,7 +8,7 @@ than a database error. Every write runs under a `pghistory.context` naming who d
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -164,6 +164,34 @@ def mou_version_draft(
         )
         _replace_caps(version, caps)
     return version
+
+
+@transaction.atomic
+def mou_version_draft_from(source: MouVersion, *, by, today: date | None = None) -> MouVersion:
+    """A new draft copying `source`'s terms and caps (the coordinator's usual start: the version in force), taking
+    effect on the first day of next month until the coordinator says otherwise."""
+    today = today or timezone.localdate()
+    first_of_next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    name, number = f"Draft from {source.name}", 2
+    while MouVersion.objects.filter(name__iexact=name).exists():
+        name, number = f"Draft from {source.name} ({number})", number + 1
+    return mou_version_draft(
+        name=name[:120],
+        effective_from=first_of_next_month,
+        cooling_off_months=source.cooling_off_months,
+        min_experience_years=source.min_experience_years,
+        notes=f"Started from {source.name}.",
+        caps=[
+            CapInput(
+                role=cap.role,
+                engagement_type=cap.engagement_type,
+                max_pay_rate=cap.max_pay_rate,
+                max_charge_rate=cap.max_charge_rate,
+            )
+            for cap in source.caps.select_related("role").filter(role__capped=True)
+        ],
+        by=by,
+    )
 
 
 @transaction.atomic

@@ -4,15 +4,29 @@ coordinator's what-if for a draft (`mou.whatif`): tables by role, agency and aut
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from accounts.decorators import regional_required
+from accounts.decorators import coordinator_required, regional_required
 from futuresocial.charts import Series, bar_chart
 from futuresocial.exports import Table, table_export
+from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
+from mou.forms import ENGAGEMENT_COLUMNS, AdoptForm, CapGridForm, VersionForm
 from mou.models import MouVersion
+from mou.services import (
+    adoption_preview,
+    mou_version_bring_into_force,
+    mou_version_draft,
+    mou_version_draft_from,
+    mou_version_update_draft,
+)
 from mou.whatif import TALLY_FIELDS, what_if
 
 PAGE_SIZE = 50
@@ -33,9 +47,129 @@ def _versions(user):
     return visible_to(MouVersion.objects.prefetch_related("caps__role").order_by("-effective_from", "-id"), user)
 
 
+# The versions page's sections, in the order a coordinator reads them.
+SECTIONS = [
+    (MouVersion.Status.DRAFT, "Drafts", "Working copies: they bind nothing until adopted."),
+    (
+        MouVersion.Status.SCHEDULED,
+        "Scheduled",
+        "Adopted for a later date: each binds work from its date and comes into force on that day by itself.",
+    ),
+    (MouVersion.Status.IN_FORCE, "In force", ""),
+    (MouVersion.Status.SUPERSEDED, "Superseded", "The history: each still binds the work done while it was in force."),
+]
+
+
 @login_required
 def version_list(request):
-    return render(request, "mou/version_list.html", {"versions": _versions(request.user)})
+    versions = list(_versions(request.user))
+    sections = [
+        {"status": status, "title": title, "about": about, "versions": [v for v in versions if v.status == status]}
+        for status, title, about in SECTIONS
+    ]
+    in_force = next((v for v in versions if v.status == MouVersion.Status.IN_FORCE), None)
+    return render(
+        request,
+        "mou/version_list.html",
+        {"versions": versions, "sections": [s for s in sections if s["versions"]], "in_force": in_force},
+    )
+
+
+# --- The coordinator's editor
+
+
+def _editor(request, version, version_form, grid, *, status=200):
+    result = what_if(version=version) if version is not None else None
+    return render(
+        request,
+        "mou/version_form.html",
+        {
+            "version": version,
+            "form": version_form,
+            "grid": grid,
+            "columns": ENGAGEMENT_COLUMNS,
+            "result": result,
+            "errors": [*version_form.errors.values(), *grid.errors.values()],
+        },
+        status=status,
+    )
+
+
+@coordinator_required
+def version_new(request):
+    """A new, empty draft."""
+    version_form = VersionForm(request.POST or None)
+    grid = CapGridForm(request.POST or None)
+    if request.method == "POST" and version_form.is_valid() and grid.is_valid():
+        try:
+            version = mou_version_draft(**version_form.cleaned_data, caps=grid.caps(), by=request.user)
+        except ValidationError as error:
+            add_service_errors(version_form, error)
+        else:
+            messages.success(request, f"Draft {version.name} saved. Adopt it when it is agreed.")
+            return redirect("mou:edit", pk=version.pk)
+    return _editor(request, None, version_form, grid, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@coordinator_required
+def version_from_current(request):
+    source = get_object_or_404(MouVersion, status=MouVersion.Status.IN_FORCE)
+    version = mou_version_draft_from(source, by=request.user)
+    messages.success(request, f"Draft {version.name} started from {source.name}: change what the new version changes.")
+    return redirect("mou:edit", pk=version.pk)
+
+
+@coordinator_required
+def version_edit(request, pk):
+    version = get_object_or_404(MouVersion.objects.prefetch_related("caps__role"), pk=pk)
+    if not version.is_draft:
+        messages.info(
+            request,
+            f"{version.name} is {version.get_status_display().lower()}: an adopted version never "
+            "changes. Start a draft to change the MoU.",
+        )
+        return redirect(f"{reverse('mou:versions')}#version-{version.pk}")
+    version_form = VersionForm(request.POST or None, initial=VersionForm.initial_of(version))
+    grid = CapGridForm(request.POST or None, version=version)
+    if request.method == "POST" and version_form.is_valid() and grid.is_valid():
+        changes = dict(version_form.cleaned_data)
+        if changes.get("binds_existing_from") is None:
+            changes["binds_existing_from"] = changes["effective_from"]
+        try:
+            with transaction.atomic():
+                version = mou_version_update_draft(version=version, caps=grid.caps(), by=request.user, **changes)
+        except ValidationError as error:
+            add_service_errors(version_form, error)
+        else:
+            messages.success(request, f"Draft {version.name} saved.")
+            return redirect("mou:edit", pk=version.pk)
+    return _editor(request, version, version_form, grid, status=400 if request.method == "POST" else 200)
+
+
+@coordinator_required
+def version_adopt(request, pk):
+    """Adopting a draft: a page that says exactly what will happen, then the confirmation."""
+    version = get_object_or_404(MouVersion, pk=pk)
+    try:
+        preview = adoption_preview(version)
+    except ValidationError as error:
+        return render(request, "mou/version_adopt.html", {"version": version, "refusal": error.messages}, status=400)
+    form = AdoptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adoption = mou_version_bring_into_force(version, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, adoption.summary)
+            return redirect(f"{reverse('mou:versions')}#version-{version.pk}")
+    return render(
+        request,
+        "mou/version_adopt.html",
+        {"version": version, "preview": preview, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 class WhatIfForm(forms.Form):
