@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
-from compliance.models import AuditRun, Breach, BreachLine, BreachNote, CorrectiveAction, CorrectiveActionItem, Query
+from compliance.models import (
+    AuditRun,
+    Breach,
+    BreachLine,
+    BreachNote,
+    CorrectiveAction,
+    CorrectiveActionItem,
+    Query,
+    Rejudge,
+)
 from futuresocial.admin import NeverDeletedMixin, ReadOnlyInline, ReadOnlyMixin, RegionModelAdmin
 
 
@@ -21,11 +30,31 @@ class AuditRunAdmin(ReadOnlyMixin, RegionModelAdmin):
         "progress",
         "lines_checked",
         "placements_checked",
+        "lines_rejudged",
+        "placements_rejudged",
         "breaches_found",
     )
     list_filter = ("status", "trigger")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
+
+
+@admin.register(Rejudge)
+class RejudgeAdmin(ReadOnlyMixin, RegionModelAdmin):
+    """Requests to judge work again, written when a change asks (mou.signals.judging_changed), done by an audit."""
+
+    list_display = (
+        "id",
+        "reason",
+        "requested_at",
+        "requested_by",
+        "audit_run",
+        "lines_rejudged",
+        "placements_rejudged",
+    )
+    list_select_related = ("requested_by", "audit_run")
+    search_fields = ("reason",)
+    date_hierarchy = "requested_at"
 
 
 class BreachLineInline(ReadOnlyInline):

@@ -226,6 +226,17 @@ def mou_version_update_draft(*, version: MouVersion, by, caps: list[CapInput] | 
     return version
 
 
+@transaction.atomic
+def mou_version_discard_draft(*, version: MouVersion, by) -> None:
+    """Throw a draft away (it bound nothing). An adopted version is never deleted: history is never rewritten."""
+    require_coordinator(by, "discard an MoU version")
+    version = MouVersion.objects.select_for_update().get(pk=version.pk)
+    _refuse_unless_draft(version)
+    with changed_by(by, action="draft discarded"):
+        version.caps.all().delete()
+        version.delete()
+
+
 def _format(day: date) -> str:
     return f"{day:%-d %B %Y}"
 

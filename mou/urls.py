@@ -10,5 +10,6 @@ urlpatterns = [
     path("mou-versions/new-from-current/", views.version_from_current, name="new-from-current"),
     path("mou-versions/<int:pk>/edit/", views.version_edit, name="edit"),
     path("mou-versions/<int:pk>/adopt/", views.version_adopt, name="adopt"),
+    path("mou-versions/<int:pk>/discard/", views.version_discard, name="discard"),
     path("mou-versions/<int:pk>/what-if/", views.version_what_if, name="what-if"),
 ]

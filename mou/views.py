@@ -23,6 +23,7 @@ from mou.models import MouVersion
 from mou.services import (
     adoption_preview,
     mou_version_bring_into_force,
+    mou_version_discard_draft,
     mou_version_draft,
     mou_version_draft_from,
     mou_version_update_draft,
@@ -145,6 +146,20 @@ def version_edit(request, pk):
             messages.success(request, f"Draft {version.name} saved.")
             return redirect("mou:edit", pk=version.pk)
     return _editor(request, version, version_form, grid, status=400 if request.method == "POST" else 200)
+
+
+@coordinator_required
+def version_discard(request, pk):
+    """Throwing a draft away, after a page that asks."""
+    version = get_object_or_404(MouVersion, pk=pk)
+    if not version.is_draft:
+        messages.info(request, f"{version.name} is {version.get_status_display().lower()}: it is never deleted.")
+        return redirect(f"{reverse('mou:versions')}#version-{version.pk}")
+    if request.method == "POST":
+        mou_version_discard_draft(version=version, by=request.user)
+        messages.success(request, f"Draft {version.name} discarded.")
+        return redirect("mou:versions")
+    return render(request, "mou/version_discard.html", {"version": version})
 
 
 @coordinator_required

@@ -14,7 +14,7 @@ import pytest
 
 from accounts.models import User
 from agencies.models import Suspension
-from compliance.models import AuditRun, Breach, Query
+from compliance.models import AuditRun, Breach, Query, Rejudge
 from mou.models import MouVersion
 from tests.factories import (
     AgencyFactory,
@@ -112,6 +112,7 @@ def one_of_everything(superuser):
         timesheet,
         line,
         AuditRunFactory(status=AuditRun.Status.FINISHED, lines_checked=1, breaches_found=1, progress=100),
+        Rejudge.objects.create(reason="Cap exception 1, recorded 1 May 2024, covers these days", placement=placement),
         breach,
         breach_line,
         BreachNoteFactory(breach=breach, author=superuser, text="Asked the agency for its payslips"),
@@ -211,24 +212,23 @@ def test_breaches_and_suspensions_cannot_be_deleted(client, one_of_everything, a
     assert model.objects.filter(pk=obj.pk).exists()
 
 
-def test_a_draft_version_may_be_deleted_but_not_one_that_was_in_force(client, superuser):
+def test_versions_and_caps_are_shown_not_written_the_editor_writes_them(client, superuser, admin_request):
+    """Deleting a version or editing its status or caps here would bypass mou.services (the checks, the adoption,
+    the re-judging): the admin shows them only."""
     published = MouVersionFactory(name="2018", status=MouVersion.Status.SUPERSEDED)
     draft = MouVersionFactory(name="2026 draft", effective_from=date(2026, 4, 1), status=MouVersion.Status.DRAFT)
-
-    assert client.get(admin_url(MouVersion, "delete", published.pk)).status_code == 403
-    assert client.post(admin_url(MouVersion, "delete", draft.pk), {"post": "yes"}).status_code == 302
-    assert not MouVersion.objects.filter(pk=draft.pk).exists()
-
-
-def test_a_published_versions_caps_are_shown_but_not_editable(client, superuser):
-    published = MouVersionFactory(name="2018", status=MouVersion.Status.SUPERSEDED)
     CapFactory(version=published, max_pay_rate=Decimal("25.00"))
 
+    for version in (published, draft):
+        assert client.get(admin_url(MouVersion, "delete", version.pk)).status_code == 403
+        assert client.post(admin_url(MouVersion, "change", version.pk), {"status": "in_force"}).status_code == 403
+    assert client.get(admin_url(MouVersion, "add")).status_code == 403
+    assert MouVersion.objects.filter(pk=draft.pk, status="draft").exists()
     response = client.get(admin_url(MouVersion, "change", published.pk))
-
     assert response.status_code == 200
     assert "25.00" in response.content.decode()
     assert 'name="caps-0-max_pay_rate"' not in response.content.decode()
+    assert "delete_selected" not in admin.site._registry[MouVersion].get_actions(admin_request)
 
 
 def test_breach_page_shows_who_changed_what_and_links_to_its_events(client, one_of_everything):

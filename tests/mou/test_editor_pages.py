@@ -175,3 +175,18 @@ def test_only_the_coordinator_edits_and_adopts(request, client, persona, in_forc
     assert MouVersion.objects.get(pk=draft.pk).status == "draft"
     assert MouVersion.objects.count() == 2
     assert "Start a draft from" not in client.get("/mou-versions/").content.decode()
+
+
+def test_a_draft_is_discarded_after_a_page_that_asks_and_an_adopted_version_never_is(client, coordinator, in_force):
+    client.force_login(coordinator)
+    client.post("/mou-versions/new-from-current/")
+    draft = MouVersion.objects.get(status=Status.DRAFT)
+    assert "This cannot be undone." in client.get(f"/mou-versions/{draft.pk}/discard/").content.decode()
+    assert MouVersion.objects.filter(pk=draft.pk).exists()
+    response = client.post(f"/mou-versions/{draft.pk}/discard/", follow=True)
+    assert f"Draft {draft.name} discarded." in response.content.decode()
+    assert not MouVersion.objects.filter(pk=draft.pk).exists()
+    assert not Cap.objects.filter(version_id=draft.pk).exists()
+
+    client.post(f"/mou-versions/{in_force.pk}/discard/")
+    assert MouVersion.objects.filter(pk=in_force.pk).exists()
