@@ -90,7 +90,7 @@ def _editor(request, version, version_form, grid, *, status=200):
             "grid": grid,
             "columns": ENGAGEMENT_COLUMNS,
             "result": result,
-            "errors": [*version_form.errors.values(), *grid.errors.values()],
+            "annual_saving": abs(result.totals["annual_change"]) if result else None,  # never an increase
         },
         status=status,
     )
@@ -135,8 +135,11 @@ def version_edit(request, pk):
     grid = CapGridForm(request.POST or None, version=version)
     if request.method == "POST" and version_form.is_valid() and grid.is_valid():
         changes = dict(version_form.cleaned_data)
-        if changes.get("binds_existing_from") is None:
+        if changes["binds_existing_from"] is None:
             changes["binds_existing_from"] = changes["effective_from"]
+        elif changes["binds_existing_from"] == version.binds_existing_from:
+            # Left as it was: it moves with the effective date, as the service does when not told otherwise.
+            del changes["binds_existing_from"]
         try:
             with transaction.atomic():
                 version = mou_version_update_draft(version=version, caps=grid.caps(), by=request.user, **changes)

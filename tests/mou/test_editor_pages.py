@@ -190,3 +190,14 @@ def test_a_draft_is_discarded_after_a_page_that_asks_and_an_adopted_version_neve
 
     client.post(f"/mou-versions/{in_force.pk}/discard/")
     assert MouVersion.objects.filter(pk=in_force.pk).exists()
+
+
+def test_moving_the_effective_date_moves_an_unchanged_binding_date_with_it(client, coordinator, in_force):
+    client.force_login(coordinator)
+    client.post("/mou-versions/new-from-current/")
+    draft = MouVersion.objects.get(status=Status.DRAFT)
+    fields = {**FIELDS, "binds_existing_from": draft.binds_existing_from.isoformat()}
+    response = client.post(f"/mou-versions/{draft.pk}/edit/", grid_post(fields, {"cap-SW-any-pay": "30.00"}))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.effective_from, draft.binds_existing_from) == (date(2027, 4, 1), date(2027, 4, 1))
