@@ -47,6 +47,8 @@ def region(transactional_db):
     """A council user with the demo password, and the region's rows (placements and breaches at Solihull...)."""
     agency_a, agency_b = AgencyFactory(name="Alpha Locums Ltd"), AgencyFactory(name="Beta Social Care Ltd")
     coordinator = UserFactory(username="coordinator", role=User.Role.COORDINATOR)
+    coordinator.set_password("demo-pass-2025")  # the guide's section 7
+    coordinator.save()
     solihull = UserFactory(username="solihull", role=User.Role.COUNCIL, authority=authority("E08000029"))
     solihull.set_password("demo-pass-2025")
     solihull.save()
@@ -62,7 +64,7 @@ def region(transactional_db):
 
 
 def test_every_example_of_the_guide_answers_as_it_says(live_server, region):
-    env = {"PATH": "/usr/bin:/bin", "API": f"{live_server.url}/api/v1", "TOKEN": ""}
+    env = {"PATH": "/usr/bin:/bin", "API": f"{live_server.url}/api/v1", "TOKEN": "", "ID": ""}
     for status, fields, command in examples():
         run = subprocess.run(
             ["bash", "-c", command + " -w '\\n%{http_code}'"], env=env, capture_output=True, text=True, timeout=60
@@ -76,5 +78,7 @@ def test_every_example_of_the_guide_answers_as_it_says(live_server, region):
         assert set(fields) <= set(answer), (command, answer)
         if "token" in fields:
             env["TOKEN"] = answer["token"]
+        if "id" in fields:
+            env["ID"] = str(answer["id"])  # "$ID" in the next examples: the object just created
         if "results" in fields:
             assert answer["count"] == len(answer["results"]) > 0, (command, answer)
