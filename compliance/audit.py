@@ -151,26 +151,37 @@ def _rejudge(run: AuditRun, history: "_History") -> None:
         history.begin(cursor)
         cursor.execute("DROP TABLE IF EXISTS rejudge_lines, rejudge_placements")
         # The current lines each change touches (the first change that touches a line names it), among the lines
-        # judged before this run. Found through their placements: the (placement, date) index, not a table scan.
+        # judged before this run, with what judging them needs. Found through their placements: the (placement,
+        # date) index, not a table scan.
         cursor.execute(
             """
             CREATE TEMP TABLE rejudge_lines ON COMMIT DROP AS
-            SELECT DISTINCT ON (l.id) l.id AS line_id, r.id AS rejudge_id
-              FROM compliance_rejudge r
-              JOIN placements_placement p
-                ON (r.placement_id IS NULL OR p.id = r.placement_id)
-               AND (r.agency_id IS NULL OR p.agency_id = r.agency_id)
-               AND (r.worker_id IS NULL OR p.worker_id = r.worker_id)
-               AND (p.end_date IS NULL OR p.end_date >= r.lines_from)
-               AND (r.lines_until IS NULL OR p.start_date <= r.lines_until)
+              WITH touched AS (
+                   -- One placement (a cap exception)...
+                   SELECT r.id AS rejudge_id, r.placement_id, r.lines_from, r.lines_until
+                     FROM compliance_rejudge r
+                    WHERE r.audit_run_id = %(run)s AND r.lines_from IS NOT NULL AND r.placement_id IS NOT NULL
+                   UNION ALL
+                   -- ...an agency's or a worker's placements, or every placement (a version), working then.
+                   SELECT r.id, p.id, r.lines_from, r.lines_until
+                     FROM compliance_rejudge r
+                     JOIN placements_placement p
+                       ON (r.agency_id IS NULL OR p.agency_id = r.agency_id)
+                      AND (r.worker_id IS NULL OR p.worker_id = r.worker_id)
+                      AND (p.end_date IS NULL OR p.end_date >= r.lines_from)
+                      AND p.start_date <= coalesce(r.lines_until, DATE 'infinity')
+                    WHERE r.audit_run_id = %(run)s AND r.lines_from IS NOT NULL AND r.placement_id IS NULL
+              )
+            SELECT DISTINCT ON (l.id) l.id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
+                   l.superseded_at, t.rejudge_id
+              FROM touched t
               JOIN placements_timesheetline l
-                ON l.placement_id = p.id AND l.date >= r.lines_from
-               AND (r.lines_until IS NULL OR l.date <= r.lines_until)
-             WHERE r.audit_run_id = %s AND r.lines_from IS NOT NULL
-               AND l.superseded_at IS NULL AND l.id <= %s
-             ORDER BY l.id, r.id
+                ON l.placement_id = t.placement_id
+               AND l.date BETWEEN t.lines_from AND coalesce(t.lines_until, DATE 'infinity')
+             WHERE l.superseded_at IS NULL AND l.id <= %(judged)s
+             ORDER BY l.id, t.rejudge_id
             """,
-            [run.pk, run.from_line_id],
+            {"run": run.pk, "judged": run.from_line_id},
         )
         lines = cursor.rowcount
         cursor.execute(
@@ -199,10 +210,13 @@ def _rejudge(run: AuditRun, history: "_History") -> None:
         cursor.execute(
             """
             UPDATE compliance_rejudge r
-               SET lines_rejudged = coalesce((SELECT count(*) FROM rejudge_lines l WHERE l.rejudge_id = r.id), 0),
-                   placements_rejudged = coalesce(
-                       (SELECT count(*) FROM rejudge_placements p WHERE p.rejudge_id = r.id), 0)
-             WHERE r.audit_run_id = %s
+               SET lines_rejudged = coalesce(l.n, 0), placements_rejudged = coalesce(p.n, 0)
+              FROM compliance_rejudge mine
+              LEFT JOIN (SELECT rejudge_id, count(*) AS n FROM rejudge_lines GROUP BY rejudge_id) l
+                     ON l.rejudge_id = mine.id
+              LEFT JOIN (SELECT rejudge_id, count(*) AS n FROM rejudge_placements GROUP BY rejudge_id) p
+                     ON p.rejudge_id = mine.id
+             WHERE r.id = mine.id AND mine.audit_run_id = %s
             """,
             [run.pk],
         )
@@ -216,7 +230,8 @@ def _rejudge(run: AuditRun, history: "_History") -> None:
 
 def _rejudge_lines(cursor, history: "_History") -> int:
     """Returns how many cases it opened."""
-    offending = _find_offending_lines(cursor, "l.id IN (SELECT line_id FROM rejudge_lines)", [])
+    # The touched lines were copied with what judging them needs: no second visit to the lines table.
+    offending = _find_offending_lines(cursor, "true", [], lines_from="rejudge_lines l")
     # Out of their cases: the touched lines that no longer break that case's rule under its version. A case left
     # with no line is dismissed, naming the change.
     cursor.execute(
@@ -224,7 +239,7 @@ def _rejudge_lines(cursor, history: "_History") -> int:
         WITH gone AS (
             DELETE FROM compliance_breachline bl
              USING rejudge_lines rl, compliance_breach b
-             WHERE bl.line_id = rl.line_id AND b.id = bl.breach_id AND b.rule = ANY(%s)
+             WHERE bl.line_id = rl.id AND b.id = bl.breach_id AND b.rule = ANY(%s)
                AND NOT EXISTS (
                    SELECT 1 FROM audit_offending o
                     WHERE o.line_id = bl.line_id AND o.rule = b.rule AND o.version_id = b.mou_version_id)
@@ -329,10 +344,12 @@ def _judge_line_chunk(low: int, high: int, history: "_History") -> tuple[int, in
     return checked, len(new_ids)
 
 
-def _find_offending_lines(cursor, lines_where: str, lines_params: list) -> int:
+def _find_offending_lines(
+    cursor, lines_where: str, lines_params: list, lines_from: str = "placements_timesheetline l"
+) -> int:
     """Fill the temporary table `audit_offending` with one row per rule (pay, charge) that each current line chosen
-    by `lines_where` (over `l`, the lines) breaks under the version that binds it, unless a cap exception covers its
-    day. Returns how many rows."""
+    by `lines_where` (over `l`, the lines, read from `lines_from`) breaks under the version that binds it, unless a
+    cap exception covers its day. Returns how many rows."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="l.date")
     # ON COMMIT DROP clears this at each chunk's commit; inside an outer transaction (tests) drop it here.
     cursor.execute("DROP TABLE IF EXISTS audit_offending")
@@ -349,7 +366,7 @@ def _find_offending_lines(cursor, lines_where: str, lines_params: list) -> int:
                over_cap AS (
                    SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
                           p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
-                     FROM placements_timesheetline l
+                     FROM {lines_from}
                      JOIN placements_placement p ON p.id = l.placement_id
                      JOIN caps c ON c.version_id = {version_sql}
                                 AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
