@@ -410,7 +410,9 @@ def _file_offending_lines(cursor, history: "_History") -> list[int]:
             RETURNING breach_id, hours, excess
         ), totals AS (
             SELECT breach_id, sum(excess) AS excess, sum(hours) AS hours, count(*) AS lines
-              FROM added WHERE breach_id <> ALL(%s) GROUP BY breach_id
+              -- NOT IN a subquery is an anti-join on a hash of the new ids; "<> ALL(array)" compared each line with
+              -- every new case (30,000 lines x 20,000 cases: a second and a half of a million-line audit).
+              FROM added WHERE breach_id NOT IN (SELECT unnest(%s::bigint[])) GROUP BY breach_id
         )
         UPDATE compliance_breach b
            SET excess_amount = b.excess_amount + t.excess,
