@@ -20,6 +20,8 @@ class AuditRunSerializer(serializers.ModelSerializer):
             "status",
             "trigger",
             "lines_checked",
+            "lines_rejudged",
+            "placements_rejudged",
             "breaches_found",
             "progress",
             "created_at",

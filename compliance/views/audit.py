@@ -47,7 +47,12 @@ def audit_detail(request, pk):
     return render(
         request,
         "compliance/audit_detail.html",
-        {"run": run, "watching": run.status in (AuditRun.Status.QUEUED, AuditRun.Status.RUNNING)},
+        {
+            "run": run,
+            "watching": run.status in (AuditRun.Status.QUEUED, AuditRun.Status.RUNNING),
+            # The changes it judged work again for (a late cap exception, a version recorded for the past...).
+            "rejudges": run.rejudges.order_by("id")[:50],
+        },
     )
 
 

@@ -184,3 +184,27 @@ def test_a_suspension_recorded_after_a_placement_was_registered_to_start_in_it_o
     breach = Breach.objects.get()
     assert (breach.rule, breach.placement, breach.status) == ("suspended_agency", placement, "open")
     assert run.placements_rejudged == 1
+
+
+def test_the_audit_page_and_api_say_what_the_run_judged_again_and_why(client, versions, coordinator):
+    from tests.api.test_reference_api import token_client
+
+    placement = PlacementFactory(start_date=date(2025, 6, 2), pay_rate="26.00", charge_rate="32.00")
+    a_week_over_the_cap(placement, date(2025, 6, 2), pay="27.00")
+    run_audit()
+    exception = cap_exception_record(
+        placement=placement,
+        signed_by_dcs="A. Director",
+        signed_by_chief_executive="B. Chief",
+        reason="Signed off after the fact",
+        valid_from=date(2025, 6, 2),
+        valid_until=date(2025, 6, 30),
+        by=coordinator,
+    )
+    run = run_audit()
+    client.force_login(coordinator)
+    page = client.get(f"/audit/{run.pk}/").content.decode()
+    assert "5 lines and 0 placements judged before, because:" in page
+    assert f"Cap exception {exception.pk}, recorded" in page
+    answer = token_client(coordinator).get(f"/api/v1/audit-runs/{run.pk}/").json()
+    assert (answer["lines_rejudged"], answer["placements_rejudged"]) == (5, 0)
