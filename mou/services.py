@@ -1,10 +1,14 @@
 """Writing the MoU (SPEC §3 MoU version): the roles the caps are set against; drafting a version with its caps, editing
-a draft, bringing it into force.
+or discarding a draft, adopting it (the API's `bring-into-force`), and the daily step that brings a scheduled version
+into force on its date.
 
-History is never rewritten: a 2016 timesheet is judged by 2016's caps. So only a draft changes; bringing it into
-force supersedes the version in force, in one transaction, and refuses what `mou.models` constraints forbid (one
-published version per effective date, only the newest in force) with a message a coordinator can act on, rather
-than a database error. Every write runs under a `pghistory.context` naming who did it.
+History is never rewritten: a 2016 timesheet is judged by 2016's caps. So only a draft changes. Adopting one gives it
+its place by its date (in force today, scheduled for later, recorded for the past) and every adopted version its
+status by date, in one transaction; it refuses what `mou.models` constraints forbid (one adopted version per
+effective date, only one in force) and dates that would contradict the adopted ones, with a message a coordinator
+can act on rather than a database error. Work already recorded that the version binds is announced to the audit
+(`mou.signals.judging_changed`), which judges it again. Every write runs under a `pghistory.context` naming who did
+it.
 """
 
 from dataclasses import dataclass
