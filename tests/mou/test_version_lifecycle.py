@@ -124,3 +124,11 @@ def test_two_versions_on_one_date_are_refused_with_a_message_a_coordinator_can_a
         ]
     }
     assert MouVersion.objects.get(pk=again).status == "draft"
+
+
+def test_beat_runs_the_daily_step_just_after_midnight():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="Scheduled MoU versions come into force")
+    assert (task.task, task.enabled) == ("mou.tasks.settle_versions", True)
+    assert (task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == ("1", "0", "Europe/London")
