@@ -63,8 +63,8 @@ def build(cursor, *, lines: int, placements: int, agencies: int) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO placements_worker (swe_number, qualified_on, created_at)
-        SELECT 'SW' || (100000 + g), DATE '2005-01-01' + (random() * 3000)::int, now()
+        INSERT INTO placements_worker (swe_number, created_at)
+        SELECT 'SW' || (100000 + g), now()
           FROM generate_series(1, %s) g
         """,
         [placements],
@@ -72,11 +72,13 @@ def build(cursor, *, lines: int, placements: int, agencies: int) -> None:
     cursor.execute(
         """
         INSERT INTO placements_placement (agency_id, authority_id, role_id, worker_id, engagement_type, start_date,
-                                          pay_rate, on_costs, charge_rate, project_team, created_at)
+                                          pay_rate, on_costs, charge_rate, project_team, worker_qualified_on,
+                                          created_at)
         SELECT a.ids[1 + mod(g, array_length(a.ids, 1))], au.ids[1 + mod(g, 14)],
                r.ids[1 + mod(g, array_length(r.ids, 1))],
                w.first + g - 1, (ARRAY['paye', 'umbrella', 'limited'])[1 + mod(g, 3)],
-               DATE '2016-01-04' + mod(g * 7919, 3000), 20.00, 3.00, 28.00, false, now()
+               DATE '2016-01-04' + mod(g * 7919, 3000), 20.00, 3.00, 28.00, false,
+               DATE '2005-01-01' + (random() * 3000)::int, now()
           FROM generate_series(1, %s) g,
                (SELECT array_agg(id ORDER BY id) ids FROM agencies_agency) a,
                (SELECT array_agg(id ORDER BY id) ids FROM workforce_authority) au,

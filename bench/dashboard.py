@@ -66,8 +66,8 @@ def build_region(cursor, *, placements: int, agencies: int) -> None:
     )
     cursor.execute(
         """
-        INSERT INTO placements_worker (swe_number, qualified_on, created_at)
-        SELECT 'SW' || (100000 + g), DATE '2005-01-01' + (random() * 3000)::int, now() FROM generate_series(1, %s) g
+        INSERT INTO placements_worker (swe_number, created_at)
+        SELECT 'SW' || (100000 + g), now() FROM generate_series(1, %s) g
         """,
         [placements],
     )
@@ -76,12 +76,14 @@ def build_region(cursor, *, placements: int, agencies: int) -> None:
     cursor.execute(
         """
         INSERT INTO placements_placement (agency_id, authority_id, role_id, worker_id, engagement_type, start_date,
-                                          pay_rate, on_costs, charge_rate, project_team, created_at)
+                                          pay_rate, on_costs, charge_rate, project_team, worker_qualified_on,
+                                          created_at)
         SELECT a.ids[1 + floor(x.u1 * array_length(a.ids, 1))::int], au.ids[1 + floor(x.u2 * 14)::int],
                (SELECT id FROM mou_role WHERE code = CASE WHEN x.u3 < 0.40 THEN 'SW' WHEN x.u3 < 0.65 THEN 'SSW'
                     WHEN x.u3 < 0.80 THEN 'AP' WHEN x.u3 < 0.88 THEN 'TM' WHEN x.u3 < 0.95 THEN 'IRO' ELSE 'SM' END),
                w.first + x.g - 1, (ARRAY['paye', 'umbrella', 'limited'])[1 + floor(x.u4 * 3)::int],
-               DATE '2016-01-04' + 7 * floor(x.u5 * 365)::int, 24.00, 3.00, 32.00, false, now()
+               DATE '2016-01-04' + 7 * floor(x.u5 * 365)::int, 24.00, 3.00, 32.00, false,
+               DATE '2005-01-01' + (random() * 3000)::int, now()
           FROM (SELECT g, random() u1, random() u2, random() u3, random() u4, random() u5
                   FROM generate_series(1, %s) g) x,
                (SELECT array_agg(id ORDER BY id) ids FROM agencies_agency) a,

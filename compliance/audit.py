@@ -511,7 +511,9 @@ class _History:
 
 
 def _judge_placements(run: AuditRun, history: "_History") -> None:
-    """Rules 3–5 for placements not yet judged, and for placements whose worker has a newly recorded leaver."""
+    """Rules 3–5 for placements not yet judged, and for placements whose worker has a newly recorded leaver. Rule 5
+    judges each placement by its agency's claim of the worker's qualification date, or the coordinator's verified
+    date, which wins."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="p.start_date")
     with transaction.atomic(), connection.cursor() as cursor:
         history.begin(cursor)
@@ -585,15 +587,19 @@ def _find_placement_offenders(cursor) -> int:
         -- Rule 5: started before the worker had the version's minimum years since qualifying.
         SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id,
                'experience_below_minimum', 'minor',
-               'Qualified on ' || to_char(w.qualified_on, 'DD/MM/YYYY') || '; started '
+               'Qualified on ' || to_char(q.qualified_on, 'DD/MM/YYYY')
+                 || CASE WHEN w.verified_qualified_on IS NOT NULL THEN ' (verified)' ELSE '' END || '; started '
                  || to_char(ap.start_date, 'DD/MM/YYYY') || ', under ' || v.min_experience_years
                  || ' years'' post-qualifying experience.',
                NULL, NULL, NULL
           FROM audit_placements ap
           JOIN mou_mouversion v ON v.id = ap.version_id
+          JOIN placements_placement p ON p.id = ap.placement_id
           JOIN placements_worker w ON w.id = ap.worker_id
-         WHERE v.min_experience_years > 0 AND w.qualified_on IS NOT NULL
-           AND ap.start_date < w.qualified_on + make_interval(years => v.min_experience_years)
+          -- The date the coordinator verified, else the claim the agency made for this placement.
+          CROSS JOIN LATERAL (SELECT coalesce(w.verified_qualified_on, p.worker_qualified_on) AS qualified_on) q
+         WHERE v.min_experience_years > 0 AND q.qualified_on IS NOT NULL
+           AND ap.start_date < q.qualified_on + make_interval(years => v.min_experience_years)
         """,
         [exempt],
     )

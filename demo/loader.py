@@ -304,11 +304,7 @@ def _load_workers_and_placements(
 ) -> dict[tuple, tuple[Placement, Rates]]:
     numbers = [worker.swe_number for worker in plan.workers]
     have = set(Worker.objects.filter(swe_number__in=numbers).values_list("swe_number", flat=True))
-    new_workers = [
-        Worker(swe_number=worker.swe_number, qualified_on=worker.qualified_on)
-        for worker in plan.workers
-        if worker.swe_number not in have
-    ]
+    new_workers = [Worker(swe_number=worker.swe_number) for worker in plan.workers if worker.swe_number not in have]
     Worker.objects.bulk_create(new_workers, batch_size=BATCH_SIZE)
     summary.add("workers", len(plan.workers), len(new_workers))
     workers = {worker.swe_number: worker for worker in Worker.objects.filter(swe_number__in=numbers)}
@@ -316,6 +312,8 @@ def _load_workers_and_placements(
     roles = {role.code: role for role in Role.objects.all()}
     authorities = {authority.code: authority for authority in Authority.objects.all()}
     rates = {p.key: _rates(p, roles[p.role], versions) for p in plan.placements}
+    # What each agency states of its worker's qualification, with each placement (the demo's agencies agree).
+    qualified_on = {worker.swe_number: worker.qualified_on for worker in plan.workers}
 
     def existing():
         placements = Placement.objects.filter(worker__in=workers.values()).select_related("worker")
@@ -335,6 +333,7 @@ def _load_workers_and_placements(
             on_costs=rates[p.key].on_costs,
             charge_rate=rates[p.key].charge_rate,
             project_team=p.project_team,
+            worker_qualified_on=qualified_on[p.swe_number],
         )
         for p in plan.placements
         if p.key not in have

@@ -14,10 +14,13 @@ def _placement_related(prefix):
 
 @admin.register(Worker)
 class WorkerAdmin(RegionModelAdmin):
-    list_display = ("swe_number", "qualified_on", "created_at")
+    """The verified qualification date is set on the coordinator's page of conflicting claims (/placements/workers/
+    qualification/), which has the audit judge the worker's placements again: shown here, not edited."""
+
+    list_display = ("swe_number", "verified_qualified_on", "qualified_on_verified_by", "created_at")
     search_fields = ("swe_number",)
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at",)
+    readonly_fields = ("verified_qualified_on", "qualified_on_verified_by", "qualified_on_verified_at", "created_at")
 
 
 @admin.register(PermanentLeaver)

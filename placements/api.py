@@ -75,7 +75,16 @@ class PlacementSerializer(serializers.ModelSerializer):
     )
     worker_swe_number = SweNumberField(help_text="An unknown registration number registers the worker.")
     worker_qualified_on = serializers.DateField(
-        source="worker.qualified_on", required=False, allow_null=True, help_text="Date of qualification"
+        required=False,
+        allow_null=True,
+        help_text="The worker's date of qualification as the agency states it for this placement: the agency's own "
+        "claim, never shown to another agency nor applied to its placements",
+    )
+    worker_qualified_on_verified = serializers.DateField(
+        source="worker.verified_qualified_on",
+        read_only=True,
+        allow_null=True,
+        help_text="The date the coordinator has verified, if any: it wins over the agency's claim in the audit",
     )
 
     class Meta:
@@ -88,6 +97,7 @@ class PlacementSerializer(serializers.ModelSerializer):
             "engagement_type",
             "worker_swe_number",
             "worker_qualified_on",
+            "worker_qualified_on_verified",
             "start_date",
             "end_date",
             "pay_rate",
@@ -135,7 +145,7 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     ordering_fields = ["start_date", "end_date", "pay_rate", "charge_rate", "id"]
     write_roles = (User.Role.AGENCY, User.Role.COORDINATOR)
     service = staticmethod(placement_register)
-    service_field_names = {"swe_number": "worker_swe_number", "qualified_on": "worker_qualified_on"}
+    service_field_names = {"swe_number": "worker_swe_number"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(request=PlacementEndSerializer, responses=PlacementSerializer)

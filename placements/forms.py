@@ -143,3 +143,11 @@ class CapCheckForm(forms.Form):
         required=False,
         widget=forms.TextInput(MONEY_ATTRS),
     )
+
+
+class VerifyQualificationForm(forms.Form):
+    qualified_on = forms.DateField(
+        label="Verified date of qualification",
+        widget=DATE_INPUT,
+        help_text="As checked on the Social Work England register: it judges every placement of the worker.",
+    )

@@ -11,15 +11,27 @@ from mou.models import EngagementType
 money = dict(max_digits=7, decimal_places=2)
 
 
-@pghistory.track()  # qualified_on decides the minimum-experience rule: keep who changed it
+@pghistory.track()  # the verified qualification date decides the minimum-experience rule: keep who changed it
 class Worker(models.Model):
-    """An agency social worker, known by their Social Work England registration number.
+    """An agency social worker, known region-wide by their Social Work England registration number (the cooling-off
+    rule follows them from council to council).
 
-    Personal data is kept to the minimum the rules need: the registration number and the date of qualification.
+    What an agency says of a worker is that agency's claim, kept with its placement (`Placement.worker_qualified_on`):
+    never shown to another agency nor imposed on its placements. The only worker fact of the region's own is the
+    qualification date the coordinator has verified, which wins over any claim.
     """
 
     swe_number = models.CharField("SWE registration number", max_length=12, unique=True)
-    qualified_on = models.DateField(null=True, blank=True, help_text="Needed for the minimum-experience rule")
+    verified_qualified_on = models.DateField(
+        "qualification date (verified)",
+        null=True,
+        blank=True,
+        help_text="Verified by the coordinator (e.g. on the Social Work England register); wins over agencies' claims",
+    )
+    qualified_on_verified_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    qualified_on_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,6 +116,13 @@ class Placement(models.Model):
     on_costs = models.DecimalField("hourly on-costs", **money, default=0)
     charge_rate = models.DecimalField("hourly charge rate", **money)
     project_team = models.BooleanField("part of a project team", default=False)
+    worker_qualified_on = models.DateField(
+        "worker's qualification date (as the agency states it)",
+        null=True,
+        blank=True,
+        help_text="The agency's claim for this placement; the minimum-experience rule judges by it unless the "
+        "coordinator has verified the worker's date",
+    )
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,35 +7,42 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.permissions import require_coordinator
 from agencies.models import Agency
+from futuresocial.history import changed_by
 from mou.signals import JudgedWork
 from placements.models import CapException, PermanentLeaver, Placement, Worker
 from placements.watermark import hold_audit_watermark
 
 
-def worker_for(*, swe_number: str, qualified_on: date | None = None) -> Worker:
-    """The worker with this registration number, registering them if unknown; records a qualification date we lacked.
-
-    A qualification date that differs from the one on record is refused rather than silently overwritten: the
-    minimum-experience rule depends on it, and the coordinator corrects it (with history) in the admin.
-    """
+def worker_for(*, swe_number: str) -> Worker:
+    """The worker with this registration number, registering them if unknown. Nothing an agency says of the worker
+    is kept here: its claims stay with its placements."""
     swe_number = (swe_number or "").strip().upper()
-    worker, created = Worker.objects.get_or_create(swe_number=swe_number, defaults={"qualified_on": qualified_on})
+    worker, created = Worker.objects.get_or_create(swe_number=swe_number)
     if created:
         worker.full_clean()
-    elif qualified_on is not None:
-        if worker.qualified_on is None:
-            worker.qualified_on = qualified_on
-            worker.save(update_fields=["qualified_on"])
-        elif worker.qualified_on != qualified_on:
-            raise ValidationError(
-                {
-                    "worker_qualified_on": (
-                        f"{swe_number} is recorded as qualified on {worker.qualified_on:%d/%m/%Y}; "
-                        "ask the coordinator to correct it if that is wrong."
-                    )
-                }
-            )
+    return worker
+
+
+@transaction.atomic
+def worker_qualification_verify(*, worker: Worker, qualified_on: date, by) -> Worker:
+    """The coordinator records the worker's qualification date as verified (e.g. on the Social Work England register):
+    it wins over every agency's claim, and the audit judges the worker's placements again by it."""
+    require_coordinator(by, "verify a worker's qualification date")
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    if qualified_on > timezone.localdate():
+        raise ValidationError({"qualified_on": "A qualification date cannot be in the future."})
+    with changed_by(by, action="qualification date verified"):
+        worker.verified_qualified_on = qualified_on
+        worker.qualified_on_verified_by = by
+        worker.qualified_on_verified_at = timezone.now()
+        worker.save(update_fields=["verified_qualified_on", "qualified_on_verified_by", "qualified_on_verified_at"])
+    JudgedWork(
+        reason=f"Qualification date of {worker.swe_number} verified as {qualified_on:%-d %B %Y}",
+        placements_from=date(1900, 1, 1),
+        worker_id=worker.pk,
+    ).announce(by=by)
     return worker
 
 
@@ -62,7 +69,7 @@ def placement_register(
     hold_audit_watermark()  # the audit judges placements by id: this one must not commit behind its watermark
     if not agency.may_register_placements:
         raise ValidationError({"agency": agency_refusal(agency)})
-    worker = worker_for(swe_number=worker_swe_number, qualified_on=worker_qualified_on)
+    worker = worker_for(swe_number=worker_swe_number)
     placement = Placement(
         agency=agency,
         authority=authority,
@@ -75,6 +82,7 @@ def placement_register(
         on_costs=on_costs,
         charge_rate=charge_rate,
         project_team=project_team,
+        worker_qualified_on=worker_qualified_on,
         created_by=by,
     )
     placement.full_clean()

@@ -12,4 +12,6 @@ urlpatterns = [
     path("timesheets/upload/", views.timesheet_upload, name="upload"),
     path("timesheets/upload/template.csv", views.timesheet_upload_template, name="upload-template"),
     path("cap-check/", views.cap_check_page, name="cap-check"),
+    path("workers/qualification/", views.qualification_conflicts_page, name="qualification-conflicts"),
+    path("workers/<int:pk>/verify-qualification/", views.qualification_verify, name="qualification-verify"),
 ]

@@ -16,8 +16,9 @@ from django.db.models import Count, Prefetch, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from accounts.decorators import agency_user_required
+from accounts.decorators import agency_user_required, coordinator_required, regional_required
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
@@ -28,10 +29,12 @@ from placements.forms import (
     PlacementForm,
     TimesheetUploadForm,
     TimesheetWeekFormSet,
+    VerifyQualificationForm,
     WeekPickerForm,
 )
-from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine
-from placements.services import agency_refusal, placement_register
+from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine, Worker
+from placements.selectors import claims_of, qualification_conflicts
+from placements.services import agency_refusal, placement_register, worker_qualification_verify
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.uploads import timesheet_upload as upload_service
 
@@ -287,3 +290,46 @@ def _against(excess, cap, what, version):
     if excess > 0:
         return f"£{excess:,.2f}/h over the £{cap:,.2f}/h {what} ({version})"
     return f"within the £{cap:,.2f}/h {what} ({version})"
+
+
+# --- The coordinator's page of conflicting claims about workers
+
+
+@regional_required
+def qualification_conflicts_page(request):
+    """Workers whose agencies claim different qualification dates: each agency's claim, and the verified date (the
+    coordinator sets it here; it then judges all of the worker's placements)."""
+    unsettled = request.GET.get("show") != "all"
+    page = Paginator(qualification_conflicts(unsettled_only=unsettled), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/qualification_conflicts.html",
+        {
+            "page": page,
+            "conflicts": claims_of(page.object_list),
+            "unsettled": unsettled,
+            "form": VerifyQualificationForm(),
+        },
+    )
+
+
+@coordinator_required
+@require_POST
+def qualification_verify(request, pk):
+    worker = get_object_or_404(Worker, pk=pk)
+    form = VerifyQualificationForm(request.POST)
+    if form.is_valid():
+        try:
+            worker_qualification_verify(worker=worker, qualified_on=form.cleaned_data["qualified_on"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, f"{worker.swe_number}: {' '.join(error.messages)}")
+        else:
+            messages.success(
+                request,
+                f"{worker.swe_number}'s qualification date is verified as "
+                f"{form.cleaned_data['qualified_on']:%-d %B %Y}: the audit judges their placements again by it.",
+            )
+    else:
+        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"{worker.swe_number}: {errors}")
+    return redirect("placements:qualification-conflicts")

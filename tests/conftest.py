@@ -1,5 +1,7 @@
 """Personas for every test: a coordinator, an analyst, two councils and two agencies (SPEC §2)."""
 
+from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib import import_module
 
@@ -10,8 +12,9 @@ import pytest
 
 from accounts.models import User
 from accounts.tasks import send_email
+from mou.models import MouVersion
 from tests.celery_queues import own_queue
-from tests.factories import AgencyFactory, UserFactory, authority
+from tests.factories import AgencyFactory, CapFactory, MouVersionFactory, UserFactory, authority, role
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +113,24 @@ def _email_sent_in_process(request, monkeypatch):
     if "email_queue" in request.fixturenames:
         return
     monkeypatch.setattr(send_email, "delay", lambda *args, **kwargs: send_email.apply(args, kwargs))
+
+
+@pytest.fixture
+def versions():
+    """2015: SW pay cap £22.50 (no charge cap). 2018 (binds existing placements from 1 Oct 2018): SW £25.00 pay and
+    £33.00 charge, £27.00 pay for limited companies. 2025: 12 months' cooling-off, 3 years' experience."""
+    v2015 = MouVersionFactory(name="2015", effective_from=date(2015, 1, 1), cooling_off_months=12)
+    v2018 = MouVersionFactory(name="2018", effective_from=date(2018, 4, 1), binds_existing_from=date(2018, 10, 1))
+    v2025 = MouVersionFactory(
+        name="2025",
+        effective_from=date(2025, 1, 1),
+        binds_existing_from=date(2025, 4, 1),
+        status=MouVersion.Status.IN_FORCE,
+        cooling_off_months=12,
+        min_experience_years=3,
+    )
+    CapFactory(version=v2015, role=role("SW"), max_pay_rate=Decimal("22.50"), max_charge_rate=None)
+    CapFactory(version=v2018, role=role("SW"), max_pay_rate=Decimal("25.00"), max_charge_rate=Decimal("33.00"))
+    CapFactory(version=v2018, role=role("SW"), engagement_type="limited", max_pay_rate=Decimal("27.00"))
+    CapFactory(version=v2025, role=role("SW"), max_pay_rate=Decimal("26.00"), max_charge_rate=Decimal("34.00"))
+    return {"2015": v2015, "2018": v2018, "2025": v2025}

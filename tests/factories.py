@@ -75,7 +75,6 @@ class WorkerFactory(factory.django.DjangoModelFactory):
         model = Worker
 
     swe_number = factory.Sequence(lambda n: f"SW{100000 + n}")
-    qualified_on = date(2010, 7, 1)
 
 
 class PlacementFactory(factory.django.DjangoModelFactory):

@@ -29,7 +29,7 @@ def test_a_council_records_a_leaver_at_its_authority_registering_the_worker(coun
         "left_on": "2025-02-28",
         "reason": "resignation",
     }
-    assert (leaver.recorded_by, leaver.worker.qualified_on) == (council_user, None)
+    assert (leaver.recorded_by, leaver.worker.verified_qualified_on) == (council_user, None)
 
 
 def test_a_council_cannot_record_a_leaver_at_another_authority(council_user):

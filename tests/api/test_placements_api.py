@@ -8,7 +8,7 @@ import pytest
 from agencies.models import Agency, Suspension
 from placements.models import Placement, Worker
 from tests.api.test_reference_api import token_client
-from tests.factories import PlacementFactory, SuspensionFactory, TimesheetLineFactory, WorkerFactory, role
+from tests.factories import PlacementFactory, SuspensionFactory, TimesheetLineFactory, role
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def test_an_agency_registers_a_placement_and_an_unknown_worker_with_it(agency_us
         "engagement_type": "umbrella",
         "worker_swe_number": "SW765432",
         "worker_qualified_on": "2019-07-15",
+        "worker_qualified_on_verified": None,
         "start_date": "2025-05-05",
         "end_date": None,
         "pay_rate": "31.50",
@@ -44,7 +45,7 @@ def test_an_agency_registers_a_placement_and_an_unknown_worker_with_it(agency_us
         "project_team": False,
     }
     assert placement.created_by == agency_user
-    assert Worker.objects.get().qualified_on == date(2019, 7, 15)
+    assert (placement.worker_qualified_on, Worker.objects.get().verified_qualified_on) == (date(2019, 7, 15), None)
 
 
 def test_an_agency_may_name_its_own_agency_but_not_another(agency_user, agency_a, agency_b):
@@ -127,16 +128,30 @@ def test_bad_input_is_a_field_error_and_nothing_is_stored(agency_user, change, e
     assert not Worker.objects.exists()
 
 
-def test_a_qualification_date_contradicting_the_record_is_refused(agency_user):
-    WorkerFactory(swe_number="SW765432", qualified_on=date(2018, 7, 1))
-    response = token_client(agency_user).post("/api/v1/placements/", NEW_PLACEMENT, format="json")
-    assert response.status_code == 400
-    assert response.json() == {
-        "worker_qualified_on": [
-            "SW765432 is recorded as qualified on 01/07/2018; ask the coordinator to correct it if that is wrong."
-        ]
-    }
-    assert not Placement.objects.exists()
+def test_another_agencys_claim_about_a_worker_is_neither_imposed_nor_disclosed(agency_user, other_agency_user):
+    """Agency A says its worker qualified in 2025; agency B, placing the same worker, says 2018 (or nothing). B's
+    placement keeps B's claim, B's answer never quotes A's, and nothing B sends changes A's placement."""
+    beta = token_client(other_agency_user)
+    alpha_answer = token_client(agency_user).post(
+        "/api/v1/placements/", {**NEW_PLACEMENT, "worker_qualified_on": "2025-01-10"}, format="json"
+    )
+    assert alpha_answer.status_code == 201
+    says_nothing = {k: v for k, v in NEW_PLACEMENT.items() if k != "worker_qualified_on"}
+    silent = beta.post("/api/v1/placements/", {**says_nothing, "start_date": "2025-06-02"}, format="json")
+    assert silent.status_code == 201
+    assert silent.json()["worker_qualified_on"] is None  # not A's 2025
+    own = beta.post(
+        "/api/v1/placements/",
+        {**NEW_PLACEMENT, "start_date": "2025-07-07", "worker_qualified_on": "2018-07-01"},
+        format="json",
+    )
+    assert own.status_code == 201  # not refused with A's date
+    assert "2025" not in own.content.decode().replace("2025-07-07", "")
+    listed = beta.get("/api/v1/placements/").json()["results"]
+    assert sorted(p["worker_qualified_on"] or "" for p in listed) == ["", "2018-07-01"]
+    alpha = Placement.objects.get(pk=alpha_answer.json()["id"])
+    assert alpha.worker_qualified_on == date(2025, 1, 10)
+    assert Worker.objects.count() == 1
 
 
 @pytest.fixture

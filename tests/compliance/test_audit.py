@@ -311,20 +311,20 @@ def test_a_leaver_recorded_after_the_placement_was_audited_is_still_found(versio
 def test_minimum_experience_is_three_years_and_an_unknown_qualification_date_is_no_breach(
     versions, qualified_on, breach
 ):
-    PlacementFactory(worker=WorkerFactory(qualified_on=qualified_on), start_date=date(2025, 3, 14))
+    PlacementFactory(worker_qualified_on=qualified_on, start_date=date(2025, 3, 14))
     run_audit()
     assert Breach.objects.filter(rule="experience_below_minimum").exists() is breach
 
 
 def test_versions_without_an_experience_rule_do_not_apply_it(versions):
-    PlacementFactory(worker=WorkerFactory(qualified_on=date(2018, 6, 1)), start_date=date(2019, 1, 7))
+    PlacementFactory(worker_qualified_on=date(2018, 6, 1), start_date=date(2019, 1, 7))
     run_audit()
     assert not Breach.objects.exists()
 
 
 def test_placement_rules_are_judged_once(versions, agency_a):
     UserFactory(role="coordinator")
-    PlacementFactory(worker=WorkerFactory(qualified_on=date(2024, 1, 1)), start_date=date(2025, 3, 14))
+    PlacementFactory(worker_qualified_on=date(2024, 1, 1), start_date=date(2025, 3, 14))
     assert run_audit().breaches_found == 1
     assert (run_audit().placements_checked, Breach.objects.count()) == (0, 1)
 

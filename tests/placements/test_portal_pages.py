@@ -222,7 +222,7 @@ def test_registering_a_placement_stores_it_and_registers_an_unknown_worker(clien
     assert placement.charge_rate == Decimal("29.50")
     assert placement.created_by == agency_user
     worker = Worker.objects.get()
-    assert (worker.swe_number, worker.qualified_on) == ("SW700123", date(2019, 7, 1))
+    assert (worker.swe_number, placement.worker_qualified_on) == ("SW700123", date(2019, 7, 1))
     assert placement.worker == worker
 
 
@@ -241,15 +241,16 @@ def test_a_bad_registration_shows_each_error_beside_its_field_and_stores_nothing
     assert Worker.objects.count() == 0
 
 
-def test_a_qualification_date_that_contradicts_the_record_is_shown_beside_it(client, agency_user, solihull):
-    WorkerFactory(swe_number="SW700123", qualified_on=date(2018, 7, 1))
+def test_another_agencys_claimed_qualification_date_is_not_quoted_nor_imposed(client, agency_user, solihull):
+    """The page once refused a date differing from another agency's, quoting it: a way to read it."""
+    PlacementFactory(worker=WorkerFactory(swe_number="SW700123"), worker_qualified_on=date(2018, 7, 1))
     client.force_login(agency_user)
     response = client.post("/placements/new/", registration(authority=str(solihull.pk)))
-    assert response.status_code == 200
-    assert response.context["form"].errors["worker_qualified_on"] == [
-        "SW700123 is recorded as qualified on 01/07/2018; ask the coordinator to correct it if that is wrong."
-    ]
-    assert Placement.objects.count() == 0
+    assert response.status_code == 302
+    placement = Placement.objects.get(agency=agency_user.agency)
+    assert placement.worker_qualified_on == date(2019, 7, 1)
+    page = client.get(response["Location"]).content.decode()
+    assert "1 July 2019" in page and "2018" not in page
 
 
 def test_a_suspended_agency_sees_the_refusal_and_a_post_stores_nothing(
