@@ -22,6 +22,7 @@ from futuresocial.api.serializers import (
 )
 from futuresocial.api.views import BaseViewSet, ServiceCreateViewSet
 from mou.models import Role
+from placements.booking import booking_check
 from placements.filters import (
     CapExceptionFilterSet,
     PermanentLeaverFilterSet,
@@ -131,6 +132,29 @@ class PlacementEndSerializer(serializers.Serializer):
         return attrs
 
 
+class RuleCheckSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(
+        choices=[
+            "suspended_agency",
+            "cooling_off",
+            "experience_below_minimum",
+            "pay_rate_above_cap",
+            "charge_rate_above_cap",
+        ],
+        help_text="The rule's code, as breach cases name it (SPEC §4)",
+    )
+    outcome = serializers.ChoiceField(
+        choices=["pass", "fail", "unknown", "exempt"],
+        help_text="`unknown`: a fact is missing (e.g. no qualification date given); it does not block",
+    )
+    message = serializers.CharField(help_text="In words; never names another tenant's records")
+
+
+class BookingCheckSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField(help_text="False only when a rule fails")
+    checks = RuleCheckSerializer(many=True)
+
+
 class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     """Placements: agencies register their own (refused while suspended or removed), the coordinator any agency's.
 
@@ -147,6 +171,24 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     service = staticmethod(placement_register)
     service_field_names = {"swe_number": "worker_swe_number"}
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(
+        operation_id="placements_check",
+        request=PlacementSerializer,
+        responses={200: BookingCheckSerializer},
+        description="The booking check: before registering a placement, every rule's answer for it (agency "
+        "suspended on the start date, cooling-off, minimum experience, pay and charge caps), with the same body as "
+        "`POST placements/`. Stores nothing; registering anyway is possible and the audit then judges it. Messages "
+        "never reveal another tenant's records (a cooling-off failure says until when, not where or why).",
+    )
+    @action(detail=False, methods=["post"], url_path="check")
+    def check_rules(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        worker = data.pop("worker", {})
+        result = booking_check(**data, worker_swe_number=worker.get("swe_number", ""))
+        return Response(BookingCheckSerializer(result).data)
 
     @extend_schema(request=PlacementEndSerializer, responses=PlacementSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -23,6 +23,7 @@ from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
 from mou.selectors import cap_check
+from placements.booking import booking_check
 from placements.filters import PlacementListFilterSet
 from placements.forms import (
     CapCheckForm,
@@ -81,6 +82,10 @@ def placement_new(request):
             status=403 if request.method == "POST" else 200,
         )
     form = PlacementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and request.POST.get("check"):
+        # The booking check: every rule's answer, nothing stored; the form stays filled in to register.
+        booking = booking_check(agency=agency, **form.cleaned_data)
+        return render(request, "placements/placement_form.html", {"form": form, "agency": agency, "booking": booking})
     if request.method == "POST" and form.is_valid():
         try:
             placement = placement_register(agency=agency, by=request.user, **form.cleaned_data)

@@ -166,6 +166,7 @@ WRITERS = {
     ("patch", "/api/v1/mou-versions/{id}/"): {C},
     ("post", "/api/v1/mou-versions/{id}/bring-into-force/"): {C},
     ("post", "/api/v1/placements/"): {AG, C},
+    ("post", "/api/v1/placements/check/"): {AG, C},
     ("patch", "/api/v1/placements/{id}/"): {AG, C},
     ("post", "/api/v1/permanent-leavers/"): {CO, C},
     ("post", "/api/v1/cap-exceptions/"): {CO, C},
@@ -196,10 +197,8 @@ def _csv(text):
     return file
 
 
-# A tenant that may create naming another tenant instead of its own: (method, path) -> (persona, world -> request
-# body, format). The answer must be a 400 and nothing stored.
-CREATE_ELSEWHERE = {
-    ("post", "/api/v1/placements/"): lambda persona, w: {
+def _placement_elsewhere(persona, w):
+    return {
         "agency": w["agency B" if persona == "alpha" else "agency A"].pk,
         "authority": S_CODE,
         "role": "SW",
@@ -209,7 +208,15 @@ CREATE_ELSEWHERE = {
         "pay_rate": "30.00",
         "on_costs": "4.00",
         "charge_rate": "40.00",
-    },
+    }
+
+
+# A tenant that may create naming another tenant instead of its own: (method, path) -> (persona, world -> request
+# body, format). The answer must be a 400 and nothing stored.
+CREATE_ELSEWHERE = {
+    ("post", "/api/v1/placements/"): _placement_elsewhere,
+    # The booking check of another agency's placement: refused as registering it is (it would read its standing).
+    ("post", "/api/v1/placements/check/"): _placement_elsewhere,
     ("post", "/api/v1/permanent-leavers/"): lambda persona, w: {
         "authority": C_CODE if persona == "solihull" else S_CODE,
         "worker_swe_number": "SW777002",

@@ -1,0 +1,165 @@
+"""The booking check (SPEC §4, the national agency rules at booking): before a placement is registered, every rule's
+answer for that worker, authority, role, engagement type, start date and rates. It stores nothing, and registering
+anyway stays possible (councils decide): the audit then opens the case as for any placement.
+
+Each rule is the audit's (compliance/audit.py judges them set-based after the fact): the version that binds the start
+(`mou.selectors`), the arithmetic of `mou.rules`, a suspension in effect (`Suspension.is_active_on`), the exempt
+leaving reasons of `PermanentLeaver`. Messages never reveal another tenant's records: a cooling-off failure says
+until when, not which council or why; another agency's claim about the worker is never read.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from agencies.models import Agency
+from mou.rules import add_months, has_min_experience
+from mou.selectors import cap_check, version_in_force
+from placements.models import PermanentLeaver, Worker
+
+PASS, FAIL, UNKNOWN, EXEMPT = "pass", "fail", "unknown", "exempt"
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: str
+    outcome: str  # pass, fail, unknown or exempt
+    message: str
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    checks: list[RuleCheck]
+
+    @property
+    def allowed(self) -> bool:
+        """False only when a rule fails; an unknown (a date not given) is shown, not blocking."""
+        return all(check.outcome != FAIL for check in self.checks)
+
+
+def _day(value: date) -> str:
+    return f"{value:%-d %B %Y}"
+
+
+def booking_check(
+    *,
+    agency: Agency,
+    role,
+    worker_swe_number: str,
+    engagement_type: str,
+    start_date: date,
+    pay_rate: Decimal,
+    charge_rate: Decimal,
+    worker_qualified_on: date | None = None,
+    **_ignored,
+) -> BookingCheck:
+    """Every rule's answer for a placement as it would be registered (the same arguments as `placement_register`)."""
+    worker = Worker.objects.filter(swe_number=(worker_swe_number or "").strip().upper()).first()
+    version = version_in_force(on=start_date)
+    return BookingCheck(
+        checks=[
+            _suspended_agency(agency, start_date),
+            _cooling_off(worker, start_date, version),
+            _experience(worker, worker_qualified_on, start_date, version),
+            *_caps(role, engagement_type, start_date, pay_rate, charge_rate),
+        ]
+    )
+
+
+def _suspended_agency(agency: Agency, start: date) -> RuleCheck:
+    if agency.standing == Agency.Standing.REMOVED:
+        return RuleCheck("suspended_agency", FAIL, f"{agency} has been removed from the MoU's list of agencies.")
+    suspension = agency.suspensions.active_on(start).order_by("starts_on").first()
+    if suspension is not None:
+        until = f" until {_day(suspension.ends_on)}" if suspension.ends_on else " until lifted"
+        return RuleCheck("suspended_agency", FAIL, f"{agency} is suspended on {_day(start)}{until}.")
+    return RuleCheck("suspended_agency", PASS, f"{agency} is not suspended on {_day(start)}.")
+
+
+def _cooling_off(worker: Worker | None, start: date, version) -> RuleCheck:
+    months = version.cooling_off_months if version else 0
+    if not months:
+        return RuleCheck("cooling_off", PASS, "No cooling-off period applies on that date.")
+    leavers = (
+        list(PermanentLeaver.objects.filter(worker=worker, left_on__lte=start).order_by("-left_on")) if worker else []
+    )
+    within = [leaver for leaver in leavers if start < add_months(leaver.left_on, months)]
+    binding = [leaver for leaver in within if not leaver.is_exempt]
+    if binding:
+        until = max(add_months(leaver.left_on, months) for leaver in binding)
+        return RuleCheck(
+            "cooling_off",
+            FAIL,
+            f"The worker left a permanent post in the region within the cooling-off period of {months} months "
+            f"(until {_day(until)}).",
+        )
+    if within:
+        return RuleCheck(
+            "cooling_off",
+            EXEMPT,
+            f"The worker left a permanent post in the region within {months} months, for a reason that starts no "
+            "cooling-off period.",
+        )
+    return RuleCheck(
+        "cooling_off", PASS, f"No permanent post in the region left within {months} months before the start."
+    )
+
+
+def _experience(worker: Worker | None, claimed: date | None, start: date, version) -> RuleCheck:
+    years = version.min_experience_years if version else 0
+    if not years:
+        return RuleCheck("experience_below_minimum", PASS, "No minimum experience applies on that date.")
+    verified = worker.verified_qualified_on if worker else None
+    qualified_on, source = (verified, " (verified by the coordinator)") if verified else (claimed, "")
+    if qualified_on is None:
+        return RuleCheck(
+            "experience_below_minimum",
+            UNKNOWN,
+            f"At least {years} years' post-qualifying experience are needed: give the worker's date of qualification.",
+        )
+    if has_min_experience(qualified_on=qualified_on, starts_on=start, years=years):
+        return RuleCheck(
+            "experience_below_minimum",
+            PASS,
+            f"Qualified on {_day(qualified_on)}{source}: at least {years} years' experience by the start.",
+        )
+    return RuleCheck(
+        "experience_below_minimum",
+        FAIL,
+        f"Qualified on {_day(qualified_on)}{source}: under {years} years' post-qualifying experience by the start "
+        f"(from {_day(add_months(qualified_on, 12 * years))}).",
+    )
+
+
+def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal) -> list[RuleCheck]:
+    check = cap_check(role=role, on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type)
+    cap = check.applicable.cap if check.applicable else None
+    if not role.capped:
+        outside = f"{role.code} is above team manager level, outside the MoU's caps."
+        return [RuleCheck("pay_rate_above_cap", EXEMPT, outside), RuleCheck("charge_rate_above_cap", EXEMPT, outside)]
+    if cap is None:
+        none = "No cap applies to this role on that date."
+        return [RuleCheck("pay_rate_above_cap", PASS, none), RuleCheck("charge_rate_above_cap", PASS, none)]
+    version = check.mou_version.name
+    checks = [
+        RuleCheck(
+            "pay_rate_above_cap",
+            FAIL if check.pay_excess else PASS,
+            f"£{pay}/h is £{check.pay_excess}/h above the pay cap of £{cap.max_pay_rate}/h ({version})."
+            if check.pay_excess
+            else f"£{pay}/h is within the pay cap of £{cap.max_pay_rate}/h ({version}).",
+        )
+    ]
+    if cap.max_charge_rate is None:
+        checks.append(RuleCheck("charge_rate_above_cap", PASS, f"{version} sets no charge-rate cap for this role."))
+    else:
+        checks.append(
+            RuleCheck(
+                "charge_rate_above_cap",
+                FAIL if check.charge_excess else PASS,
+                f"£{charge}/h is £{check.charge_excess}/h above the charge cap of £{cap.max_charge_rate}/h ({version})."
+                if check.charge_excess
+                else f"£{charge}/h is within the charge cap of £{cap.max_charge_rate}/h ({version}).",
+            )
+        )
+    return checks
