@@ -128,6 +128,17 @@ class ReturnMonthSerializer(serializers.Serializer):
     total_cost = serializers.DecimalField(**MONEY, help_text="Charge rate × hours of the current timesheet lines")
 
 
+class ReturnComplianceSerializer(serializers.Serializer):
+    rule = serializers.CharField(help_text="The rule's code (SPEC §4), as breach cases name it")
+    rule_label = serializers.CharField()
+    complied = serializers.BooleanField(help_text="No breach case of this rule at the authority in the quarter")
+    placements = serializers.IntegerField(help_text="Placements with a case of this rule in the quarter")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Each case; each case dismissed, with why; for the caps, each sign-off that allowed pay above them",
+    )
+
+
 class DfeReturnSerializer(serializers.Serializer):
     authority = AuthorityBriefSerializer()
     quarter = serializers.CharField()
@@ -146,6 +157,9 @@ class DfeReturnSerializer(serializers.Serializer):
         many=True, help_text="Agencies with breaches there in the quarter, or suspended in it while supplying it"
     )
     monthly_costs = ReturnMonthSerializer(many=True)
+    compliance = ReturnComplianceSerializer(
+        many=True, help_text="Compliance with each rule over the quarter's placements at the authority"
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -181,6 +181,16 @@ SECTIONS = {
             ("total_cost", "Total cost (£)"),
         ],
     ),
+    "compliance": (
+        "Compliance with each rule",
+        [
+            ("rule", "Rule"),
+            ("rule_label", "What it is"),
+            ("complied", "Complied"),
+            ("placements", "Placements in breach"),
+            ("reasons", "Reasons"),
+        ],
+    ),
 }
 
 
@@ -210,6 +220,7 @@ class DfeReturn:
     sign_offs: list[dict]
     agencies: list[dict]
     monthly_costs: list[dict]
+    compliance: list[dict] = None
     generated_at: object = None
 
     @property
@@ -235,6 +246,8 @@ class DfeReturn:
 def _shown(value):
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
     return value
 
 
@@ -258,19 +271,18 @@ def authority_by_code(code: str, *, user) -> Authority | None:
     return authority
 
 
-def breaches_in(*, authority: Authority, quarter: Quarter):
+def breaches_in(*, authority: Authority, quarter: Quarter, dismissed: bool = False):
     """The authority's breach cases of the quarter: detected in it, or with offending work dated in it. Not the
-    dismissed ones: a case dismissed was not a breach."""
+    dismissed ones (a case dismissed was not a breach) unless `dismissed`: their reasons are the return's too."""
     lines_in_quarter = BreachLine.objects.filter(
         breach=OuterRef("pk"),
         line__date__range=(quarter.first_day, quarter.last_day),
         line__superseded_at__isnull=True,
     )
-    return (
-        Breach.objects.filter(authority=authority)
-        .exclude(status=Breach.Status.DISMISSED)
-        .filter(Q(detected_at__date__range=(quarter.first_day, quarter.last_day)) | Exists(lines_in_quarter))
-    )
+    cases = Breach.objects.filter(authority=authority)
+    if not dismissed:
+        cases = cases.exclude(status=Breach.Status.DISMISSED)
+    return cases.filter(Q(detected_at__date__range=(quarter.first_day, quarter.last_day)) | Exists(lines_in_quarter))
 
 
 def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
@@ -286,7 +298,7 @@ def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
 
     in_quarter = Q(lines__line__date__range=(first, last), lines__line__superseded_at__isnull=True)
     breach_rows = list(
-        breaches_in(authority=authority, quarter=quarter)
+        breaches_in(authority=authority, quarter=quarter, dismissed=True)
         .annotate(excess_in_quarter=Coalesce(Sum("lines__excess", filter=in_quarter), Decimal("0.00")))
         .select_related("agency", "placement__worker", "mou_version")
         .order_by("detected_at", "id")
@@ -308,9 +320,12 @@ def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
             "excess_in_quarter": breach.excess_in_quarter,
             "excess_total": breach.excess_amount,
             "description": breach.description,
+            "dismissed_reason": breach.dismissed_reason,
         }
         for breach in breach_rows
     ]
+    dismissed = [breach for breach in breaches if breach["status"] == Breach.Status.DISMISSED]
+    breaches = [breach for breach in breaches if breach["status"] != Breach.Status.DISMISSED]
 
     sign_offs = [
         {
@@ -334,6 +349,7 @@ def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
     ]
 
     agencies = _agencies(authority=authority, quarter=quarter, breaches=breaches)
+    compliance = _compliance(breaches=breaches, dismissed=dismissed, sign_offs=sign_offs)
     return DfeReturn(
         authority=authority,
         quarter=quarter,
@@ -342,8 +358,51 @@ def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:
         sign_offs=sign_offs,
         agencies=agencies,
         monthly_costs=_monthly_costs(authority=authority, quarter=quarter),
+        compliance=compliance,
         generated_at=timezone.now(),
     )
+
+
+# The rules the return reports compliance with, in the order of SPEC §4.
+RULES = [rule for rule in Breach.Rule if rule != Breach.Rule.MANUAL]
+CAP_RULES = {Breach.Rule.PAY_RATE_ABOVE_CAP, Breach.Rule.CHARGE_RATE_ABOVE_CAP}
+
+
+def _compliance(*, breaches, dismissed, sign_offs) -> list[dict]:
+    """One entry per rule: complied when no case of the quarter breaks it; the placements that did; the reasons
+    (each case, each case dismissed with its reason, and for the caps each sign-off that allowed pay above them)."""
+    entries = []
+    for rule in RULES:
+        cases = [breach for breach in breaches if breach["rule"] == rule]
+        reasons = [
+            f"Case {case['breach']} ({case['agency']}, {case['worker_swe_number'] or 'no placement'}): "
+            + (
+                f"£{case['excess_in_quarter']} above the cap in the quarter"
+                if rule in CAP_RULES
+                else (case["description"] or rule.label)
+            )
+            for case in cases
+        ]
+        reasons += [
+            f"Case {case['breach']} dismissed: {case['dismissed_reason']}" for case in dismissed if case["rule"] == rule
+        ]
+        if rule in CAP_RULES:
+            reasons += [
+                f"Cap exception {sign_off['cap_exception']} ({sign_off['worker_swe_number']}, {sign_off['agency']}) "
+                f"signed by {sign_off['signed_by_dcs']} and {sign_off['signed_by_chief_executive']}: "
+                f"{sign_off['reason']}"
+                for sign_off in sign_offs
+            ]
+        entries.append(
+            {
+                "rule": str(rule),
+                "rule_label": rule.label,
+                "complied": not cases,
+                "placements": len({case["placement"] for case in cases if case["placement"]}),
+                "reasons": reasons,
+            }
+        )
+    return entries
 
 
 def _agencies(*, authority, quarter, breaches) -> list[dict]:

@@ -100,10 +100,10 @@ def test_format_csv_gives_the_whole_return_and_section_picks_one(council_user, q
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert list(rows[0])[:3] == ["section", "Placement", "Worker registration number (SWE)"]
-    # 4 placements, 2 breach cases, 2 sign-offs, 3 agencies, 3 months: in the return's order.
+    # 4 placements, 2 breach cases, 2 sign-offs, 3 agencies, 3 months, 5 rules: in the return's order.
     assert [row["section"] for row in rows] == ["placements"] * 4 + ["breaches"] * 2 + ["sign_offs"] * 2 + [
         "agencies"
-    ] * 3 + ["monthly_costs"] * 3
+    ] * 3 + ["monthly_costs"] * 3 + ["compliance"] * 5
     placements = [row for row in rows if row["section"] == "placements"]
     assert [row["Worker registration number (SWE)"] for row in placements] == ["SW5003", "SW5007", "SW5001", "SW5002"]
     third = placements[2]
@@ -166,6 +166,7 @@ def test_format_xlsx_is_one_workbook_with_a_sheet_per_section(council_user, quar
         "Sign-offs",
         "Agencies affecting compliance",
         "Monthly cost",
+        "Compliance with each rule",
     ]
     sign_offs = list(book["Sign-offs"].iter_rows(values_only=True))
     assert sign_offs[0][6:8] == ("Signed by (director of children's services)", "Signed by (chief executive)")
@@ -199,13 +200,13 @@ def test_the_page_downloads_a_section_or_the_whole_return_as_csv_and_as_xlsx(cli
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [row["section"] for row in rows].count("breaches") == 2 and len(rows) == 14
+    assert [row["section"] for row in rows].count("breaches") == 2 and len(rows) == 19
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv", "section": "breaches"})
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1-breaches.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["Rule"] for row in rows] == ["pay_rate_above_cap", "manual"]
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "xlsx"})
-    assert len(load_workbook(io.BytesIO(response.content)).sheetnames) == 6
+    assert len(load_workbook(io.BytesIO(response.content)).sheetnames) == 7
 
 
 def test_the_page_has_no_section_it_does_not_list(client, council_user):

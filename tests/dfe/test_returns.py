@@ -230,3 +230,43 @@ def test_the_return_takes_six_queries_however_much_data(quarter_data, solihull, 
     # supplying the authority, 5. those agencies' details, 6. hours and cost by month.
     with django_assert_num_queries(6):
         dfe_return(authority=solihull, quarter=Q1)
+
+
+def test_the_return_says_rule_by_rule_whether_the_authority_complied_and_why(quarter_data, solihull):
+    from compliance.models import Breach
+
+    # A cooling-off case of the quarter dismissed by the coordinator: a reason, not a breach.
+    dismissed = quarter_data["breaches"]["detected_in_q"]
+    Breach.objects.filter(pk=dismissed.pk).update(
+        rule=Breach.Rule.COOLING_OFF, status=Breach.Status.DISMISSED, dismissed_reason="Left for redundancy"
+    )
+    ret = dfe_return(authority=solihull, quarter=Q1)
+    by_rule = {entry["rule"]: entry for entry in ret.compliance}
+    assert list(by_rule) == [
+        "pay_rate_above_cap",
+        "charge_rate_above_cap",
+        "suspended_agency",
+        "cooling_off",
+        "experience_below_minimum",
+    ]
+    pay = by_rule["pay_rate_above_cap"]
+    case = quarter_data["breaches"]["offending_work_in_q"]
+    assert (pay["complied"], pay["placements"]) == (False, 1)
+    assert pay["reasons"][0] == f"Case {case.pk} (Alpha Locums Ltd, SW5001): £3.75 above the cap in the quarter"
+    assert any(reason.startswith("Cap exception") and "Dr A. Director" in reason for reason in pay["reasons"])
+    cooling = by_rule["cooling_off"]
+    assert (cooling["complied"], cooling["placements"]) == (True, 0)
+    assert cooling["reasons"] == [f"Case {dismissed.pk} dismissed: Left for redundancy"]
+    assert by_rule["experience_below_minimum"] == {
+        "rule": "experience_below_minimum",
+        "rule_label": "Worker below the minimum post-qualifying experience",
+        "complied": True,
+        "placements": 0,
+        "reasons": [],
+    }
+    # The dismissed case stays out of the breaches section.
+    assert dismissed.pk not in {row["breach"] for row in ret.breaches}
+    # The same in the CSV section.
+    title, headings, rows = ret.section("compliance")
+    assert headings == ["Rule", "What it is", "Complied", "Placements in breach", "Reasons"]
+    assert rows[0][:4] == ["pay_rate_above_cap", "Pay rate above the cap", "no", 1]
