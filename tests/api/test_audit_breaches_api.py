@@ -40,6 +40,8 @@ def test_the_coordinator_starts_an_audit_and_it_is_queued_after_the_commit(
         "status": "queued",
         "trigger": "manual",
         "lines_checked": 0,
+        "lines_rejudged": 0,
+        "placements_rejudged": 0,
         "breaches_found": 0,
         "progress": 0,
         "started_at": None,
