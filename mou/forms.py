@@ -107,14 +107,15 @@ class CapGridForm(forms.Form):
     def clean(self):
         data = super().clean()
         for role in self.roles:
-            for column, column_label in ENGAGEMENT_COLUMNS:
+            for column, _ in ENGAGEMENT_COLUMNS:
                 pay_name, charge_name = self.name_of(role, column, "pay"), self.name_of(role, column, "charge")
+                if pay_name in self.errors or charge_name in self.errors:
+                    continue  # already told what is wrong with the cell
                 pay, charge = data.get(pay_name), data.get(charge_name)
-                where = f"{role.code}, {column_label.lower()}"
-                if pay is None and charge is not None and charge_name not in self.errors:
-                    self.add_error(pay_name, f"{where}: give the pay cap beside the charge cap.")
+                if pay is None and charge is not None:
+                    self.add_error(pay_name, "Give the pay cap beside the charge cap.")
                 elif pay is not None and charge is not None and charge < pay:
-                    self.add_error(charge_name, f"{where}: the charge cap is below the pay cap (£{pay}).")
+                    self.add_error(charge_name, f"The charge cap is below the pay cap (£{pay}).")
         return data
 
     def caps(self) -> list[CapInput]:

@@ -318,6 +318,7 @@ class Adoption:
     status: str
     supersedes: MouVersion | None
     judged_work: JudgedWork
+    followed_by: MouVersion | None = None  # the adopted version after it, which binds work from its own date
 
     @property
     def supersedes_id(self) -> int | None:
@@ -337,7 +338,8 @@ class Adoption:
                 f"; {self.supersedes.name} is superseded." if self.supersedes else "."
             )
         else:
-            text = f"{name} is recorded in the MoU's history: it bound work from {day} until a later version."
+            later = f"{self.followed_by.name} took effect" if self.followed_by else "a later version took effect"
+            text = f"{name} is recorded in the MoU's history: it bound work from {day} until {later}."
         work = self.judged_work
         if work.lines or work.placements:
             text += (
@@ -374,6 +376,7 @@ def _adoption(version: MouVersion, published: list[MouVersion], *, today: date) 
         status=status,
         supersedes=in_force if status == Status.IN_FORCE else None,
         judged_work=judged_work_of(version, others),
+        followed_by=_neighbours(version, others)[1],
     )
 
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import coordinator_required, regional_required
@@ -68,11 +69,10 @@ def version_list(request):
         {"status": status, "title": title, "about": about, "versions": [v for v in versions if v.status == status]}
         for status, title, about in SECTIONS
     ]
-    in_force = next((v for v in versions if v.status == MouVersion.Status.IN_FORCE), None)
     return render(
         request,
         "mou/version_list.html",
-        {"versions": versions, "sections": [s for s in sections if s["versions"]], "in_force": in_force},
+        {"versions": versions, "sections": [s for s in sections if s["versions"]], "start_from": _latest_adopted()},
     )
 
 
@@ -90,6 +90,7 @@ def _editor(request, version, version_form, grid, *, status=200):
             "grid": grid,
             "columns": ENGAGEMENT_COLUMNS,
             "result": result,
+            "today": timezone.localdate(),
             "annual_saving": abs(result.totals["annual_change"]) if result else None,  # never an increase
         },
         status=status,
@@ -107,17 +108,30 @@ def version_new(request):
         except ValidationError as error:
             add_service_errors(version_form, error)
         else:
-            messages.success(request, f"Draft {version.name} saved. Adopt it when it is agreed.")
+            messages.success(request, f"The draft “{version.name}” is saved. Adopt it when it is agreed.")
             return redirect("mou:edit", pk=version.pk)
     return _editor(request, None, version_form, grid, status=400 if request.method == "POST" else 200)
+
+
+def _latest_adopted():
+    """What a new draft starts from: the latest adopted version (a scheduled one if any, else the one in force), so
+    a draft never quietly undoes a change already agreed."""
+    return (
+        MouVersion.objects.published().exclude(status=MouVersion.Status.SUPERSEDED).order_by("-effective_from").first()
+    )
 
 
 @require_POST
 @coordinator_required
 def version_from_current(request):
-    source = get_object_or_404(MouVersion, status=MouVersion.Status.IN_FORCE)
+    source = _latest_adopted()
+    if source is None:
+        messages.info(request, "No version has been adopted yet: start an empty draft.")
+        return redirect("mou:versions")
     version = mou_version_draft_from(source, by=request.user)
-    messages.success(request, f"Draft {version.name} started from {source.name}: change what the new version changes.")
+    messages.success(
+        request, f"The draft “{version.name}” is a copy of {source.name}: change what the new version changes."
+    )
     return redirect("mou:edit", pk=version.pk)
 
 
@@ -146,7 +160,10 @@ def version_edit(request, pk):
         except ValidationError as error:
             add_service_errors(version_form, error)
         else:
-            messages.success(request, f"Draft {version.name} saved.")
+            if request.POST.get("adopt"):
+                # "Save and adopt": what is on the screen is what the confirmation page shows and adopts.
+                return redirect("mou:adopt", pk=version.pk)
+            messages.success(request, f"The draft “{version.name}” is saved.")
             return redirect("mou:edit", pk=version.pk)
     return _editor(request, version, version_form, grid, status=400 if request.method == "POST" else 200)
 
@@ -160,7 +177,7 @@ def version_discard(request, pk):
         return redirect(f"{reverse('mou:versions')}#version-{version.pk}")
     if request.method == "POST":
         mou_version_discard_draft(version=version, by=request.user)
-        messages.success(request, f"Draft {version.name} discarded.")
+        messages.success(request, f"The draft “{version.name}” is discarded.")
         return redirect("mou:versions")
     return render(request, "mou/version_discard.html", {"version": version})
 
@@ -181,11 +198,11 @@ def version_adopt(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, adoption.summary)
-            return redirect(f"{reverse('mou:versions')}#version-{version.pk}")
+            return redirect("mou:versions")  # the message at the top says what happened
     return render(
         request,
         "mou/version_adopt.html",
-        {"version": version, "preview": preview, "form": form},
+        {"version": version, "preview": preview, "form": form, "caps": version.caps.select_related("role")},
         status=400 if form.errors else 200,
     )
 

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from agencies.models import Agency
+from mou.models import MouVersion
 from mou.rules import add_months, has_min_experience
 from mou.selectors import cap_check, version_in_force
 from placements.models import PermanentLeaver, Worker
@@ -30,6 +31,10 @@ class RuleCheck:
 @dataclass(frozen=True)
 class BookingCheck:
     checks: list[RuleCheck]
+
+    @property
+    def unknown(self) -> bool:
+        return any(check.outcome == UNKNOWN for check in self.checks)
 
     @property
     def allowed(self) -> bool:
@@ -51,6 +56,7 @@ def booking_check(
     pay_rate: Decimal,
     charge_rate: Decimal,
     worker_qualified_on: date | None = None,
+    end_date: date | None = None,
     **_ignored,
 ) -> BookingCheck:
     """Every rule's answer for a placement as it would be registered (the same arguments as `placement_register`)."""
@@ -62,6 +68,7 @@ def booking_check(
             _cooling_off(worker, start_date, version),
             _experience(worker, worker_qualified_on, start_date, version),
             *_caps(role, engagement_type, start_date, pay_rate, charge_rate),
+            *_later_caps(role, engagement_type, start_date, end_date, pay_rate, charge_rate),
         ]
     )
 
@@ -115,7 +122,7 @@ def _experience(worker: Worker | None, claimed: date | None, start: date, versio
         return RuleCheck(
             "experience_below_minimum",
             UNKNOWN,
-            f"At least {years} years' post-qualifying experience are needed: give the worker's date of qualification.",
+            f"At least {years} years' post-qualifying experience is needed: give the worker's date of qualification.",
         )
     if has_min_experience(qualified_on=qualified_on, starts_on=start, years=years):
         return RuleCheck(
@@ -127,16 +134,57 @@ def _experience(worker: Worker | None, claimed: date | None, start: date, versio
         "experience_below_minimum",
         FAIL,
         f"Qualified on {_day(qualified_on)}{source}: under {years} years' post-qualifying experience by the start "
-        f"(from {_day(add_months(qualified_on, 12 * years))}).",
+        f"({years} years are reached on {_day(add_months(qualified_on, 12 * years))}).",
     )
+
+
+def _later_caps(role, engagement_type, start: date, end: date | None, pay: Decimal, charge: Decimal) -> list[RuleCheck]:
+    """A version already adopted for a later date binds the placement from its `binds_existing_from` if it runs that
+    long: its caps are the placement's then, so going above them is a breach to come, said now."""
+    if not role.capped:
+        return []
+    checks = []
+    later = MouVersion.objects.published().filter(effective_from__gt=start).order_by("effective_from")
+    for version in later:
+        if end is not None and end < version.binds_existing_from:
+            break
+        day = version.binds_existing_from
+        check = cap_check(
+            role=role, on=day, started_on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type
+        )
+        cap = check.applicable.cap if check.applicable else None
+        if cap is None:
+            continue
+        if check.pay_excess:
+            checks.append(
+                RuleCheck(
+                    "pay_rate_above_cap",
+                    FAIL,
+                    f"From {_day(day)} {version.name} binds this placement: £{pay:.2f}/h is £{check.pay_excess}/h "
+                    f"above its pay cap of £{cap.max_pay_rate}/h.",
+                )
+            )
+        if check.charge_excess:
+            checks.append(
+                RuleCheck(
+                    "charge_rate_above_cap",
+                    FAIL,
+                    f"From {_day(day)} {version.name} binds this placement: £{charge:.2f}/h is "
+                    f"£{check.charge_excess}/h above its charge cap of £{cap.max_charge_rate}/h.",
+                )
+            )
+    return checks
 
 
 def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal) -> list[RuleCheck]:
     check = cap_check(role=role, on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type)
     cap = check.applicable.cap if check.applicable else None
     if not role.capped:
-        outside = f"{role.code} is above team manager level, outside the MoU's caps."
-        return [RuleCheck("pay_rate_above_cap", EXEMPT, outside), RuleCheck("charge_rate_above_cap", EXEMPT, outside)]
+        outside = f"{role.code} is above team manager level, outside the MoU's caps"
+        return [
+            RuleCheck("pay_rate_above_cap", EXEMPT, f"Pay: {outside}."),
+            RuleCheck("charge_rate_above_cap", EXEMPT, f"Charge: {outside}."),
+        ]
     if cap is None:
         none = "No cap applies to this role on that date."
         return [RuleCheck("pay_rate_above_cap", PASS, none), RuleCheck("charge_rate_above_cap", PASS, none)]
@@ -145,9 +193,9 @@ def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal
         RuleCheck(
             "pay_rate_above_cap",
             FAIL if check.pay_excess else PASS,
-            f"£{pay}/h is £{check.pay_excess}/h above the pay cap of £{cap.max_pay_rate}/h ({version})."
+            f"£{pay:.2f}/h is £{check.pay_excess}/h above the pay cap of £{cap.max_pay_rate}/h ({version})."
             if check.pay_excess
-            else f"£{pay}/h is within the pay cap of £{cap.max_pay_rate}/h ({version}).",
+            else f"£{pay:.2f}/h is within the pay cap of £{cap.max_pay_rate}/h ({version}).",
         )
     ]
     if cap.max_charge_rate is None:
@@ -157,9 +205,10 @@ def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal
             RuleCheck(
                 "charge_rate_above_cap",
                 FAIL if check.charge_excess else PASS,
-                f"£{charge}/h is £{check.charge_excess}/h above the charge cap of £{cap.max_charge_rate}/h ({version})."
+                f"£{charge:.2f}/h is £{check.charge_excess}/h above the charge cap of £{cap.max_charge_rate}/h "
+                f"({version})."
                 if check.charge_excess
-                else f"£{charge}/h is within the charge cap of £{cap.max_charge_rate}/h ({version}).",
+                else f"£{charge:.2f}/h is within the charge cap of £{cap.max_charge_rate}/h ({version}).",
             )
         )
     return checks

@@ -29,7 +29,7 @@ def test_coordinator_drafts_edits_reads_the_what_if_and_schedules_a_version(jour
     expect(page.get_by_role("heading", level=2, name="In force")).to_be_visible()
     page.get_by_role("button", name="Start a draft from April 2025").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Edit draft: Draft from April 2025")
-    expect(page.locator("ul.messages")).to_contain_text("started from April 2025")
+    expect(page.locator("ul.messages")).to_contain_text("is a copy of April 2025")
     journey.shot(boss, "draft-started")
 
     page.get_by_label("Name").fill("Caps 2027")
@@ -39,7 +39,7 @@ def test_coordinator_drafts_edits_reads_the_what_if_and_schedules_a_version(jour
     pay.fill("30.00")
     journey.shot(boss, "cap-changed")
     page.get_by_role("button", name="Save the draft").click()
-    expect(page.locator("ul.messages")).to_contain_text("Draft Caps 2027 saved.")
+    expect(page.locator("ul.messages")).to_contain_text("The draft “Caps 2027” is saved.")
 
     what_if = page.locator("section.what-if-summary")
     expect(what_if.get_by_role("heading", level=2)).to_contain_text("What-if")
@@ -51,13 +51,14 @@ def test_coordinator_drafts_edits_reads_the_what_if_and_schedules_a_version(jour
     page.get_by_role("button", name="Save the draft").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link")).to_contain_text("the charge cap is below the pay cap (£30.00)")
+    expect(summary.get_by_role("link")).to_contain_text("The charge cap is below the pay cap (£30.00)")
+    expect(summary).to_be_focused()  # read first by a screen reader
     journey.shot(boss, "error-summary")
     page.get_by_label("SW – Social worker, any engagement type: charge cap £/h").fill("40.00")
     page.get_by_role("button", name="Save the draft").click()
-    expect(page.locator("ul.messages")).to_contain_text("Draft Caps 2027 saved.")
+    expect(page.locator("ul.messages")).to_contain_text("The draft “Caps 2027” is saved.")
 
-    page.get_by_role("link", name="Adopt this version…").click()
+    page.get_by_role("button", name="Save and adopt…").click()
     expect(page.locator(".adoption")).to_contain_text(f"Scheduled for {takes_effect:%-d %B %Y}.")
     journey.shot(boss, "adopt-confirmation")
     page.get_by_label("Why (kept in the version's history)").fill("Agreed by the regional board")

@@ -98,11 +98,17 @@ def test_a_bad_grid_is_refused_whole_with_each_error_by_its_cell_and_in_the_summ
     page = response.content.decode()
     assert "There is a problem" in page
     assert (
-        '<a href="#id_cap-SW-any-charge">SW, any engagement type: the charge cap is below the pay cap (£30.00).</a>'
-        in page
+        '<a href="#id_cap-SW-any-charge">SW – Social worker, any engagement type: charge cap £/h: The charge cap is '
+        "below the pay cap (£30.00).</a>" in page
     )
-    assert '<a href="#id_cap-TM-any-pay">TM, any engagement type: give the pay cap beside the charge cap.</a>' in page
-    assert '<a href="#id_cap-SSW-any-pay">Enter a number.</a>' in page
+    assert (
+        '<a href="#id_cap-TM-any-pay">TM – Team manager, any engagement type: pay cap £/h: Give the pay cap beside '
+        "the charge cap.</a>" in page
+    )
+    assert (
+        '<a href="#id_cap-SSW-any-pay">SSW – Senior social worker, any engagement type: pay cap £/h: Enter a '
+        "number.</a>" in page
+    )
     assert sorted(draft.caps.values_list("max_pay_rate", flat=True)) == before
     assert MouVersion.objects.get(pk=draft.pk).name == draft.name
 
@@ -111,7 +117,7 @@ def test_a_taken_name_is_refused_by_its_field(client, coordinator, in_force):
     client.force_login(coordinator)
     response = client.post("/mou-versions/new/", grid_post({**FIELDS, "name": "april 2025"}, {"cap-SW-any-pay": "30"}))
     assert response.status_code == 400
-    assert '<a href="#id_name">There is already a version named april 2025.</a>' in response.content.decode()
+    assert '<a href="#id_name">Name: There is already a version named april 2025.</a>' in response.content.decode()
     assert MouVersion.objects.count() == 1
 
 
@@ -184,7 +190,7 @@ def test_a_draft_is_discarded_after_a_page_that_asks_and_an_adopted_version_neve
     assert "This cannot be undone." in client.get(f"/mou-versions/{draft.pk}/discard/").content.decode()
     assert MouVersion.objects.filter(pk=draft.pk).exists()
     response = client.post(f"/mou-versions/{draft.pk}/discard/", follow=True)
-    assert f"Draft {draft.name} discarded." in response.content.decode()
+    assert f"The draft “{draft.name}” is discarded." in response.content.decode()
     assert not MouVersion.objects.filter(pk=draft.pk).exists()
     assert not Cap.objects.filter(version_id=draft.pk).exists()
 
@@ -201,3 +207,27 @@ def test_moving_the_effective_date_moves_an_unchanged_binding_date_with_it(clien
     assert response.status_code == 302
     draft.refresh_from_db()
     assert (draft.effective_from, draft.binds_existing_from) == (date(2027, 4, 1), date(2027, 4, 1))
+
+
+def test_save_and_adopt_saves_what_is_on_the_screen_first(client, coordinator, in_force):
+    """Pressing adopt with an edit not yet saved once threw the edit away and adopted the stored caps."""
+    client.force_login(coordinator)
+    client.post("/mou-versions/new-from-current/")
+    draft = MouVersion.objects.get(status=Status.DRAFT)
+    response = client.post(
+        f"/mou-versions/{draft.pk}/edit/", {**grid_post(FIELDS, {"cap-SW-any-pay": "29.00"}), "adopt": "1"}
+    )
+    assert response.status_code == 302 and response.url == f"/mou-versions/{draft.pk}/adopt/"
+    assert list(draft.caps.values_list("max_pay_rate", flat=True)) == [Decimal("29.00")]
+    page = client.get(response.url).content.decode()
+    assert "The caps it adopts" in page and "29.00" in page
+
+
+def test_a_new_draft_starts_from_the_latest_adopted_version_not_undoing_a_scheduled_one(client, coordinator, in_force):
+    scheduled = MouVersionFactory(name="April 2027", effective_from=date(2027, 4, 1), status=Status.SCHEDULED)
+    CapFactory(version=scheduled, role=role("SW"), max_pay_rate=Decimal("24.00"))
+    client.force_login(coordinator)
+    assert "Start a draft from April 2027" in client.get("/mou-versions/").content.decode()
+    client.post("/mou-versions/new-from-current/")
+    draft = MouVersion.objects.get(status=Status.DRAFT)
+    assert list(draft.caps.values_list("max_pay_rate", flat=True)) == [Decimal("24.00")]

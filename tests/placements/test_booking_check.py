@@ -87,7 +87,7 @@ def test_another_agencys_claim_is_never_used_but_the_verified_date_is(versions, 
     assert checks["experience_below_minimum"] == (
         "fail",
         "Qualified on 1 January 2023 (verified by the coordinator): under 3 years' post-qualifying experience by the "
-        "start (from 1 January 2026).",
+        "start (3 years are reached on 1 January 2026).",
     )
 
 
@@ -157,3 +157,28 @@ def test_the_registration_page_checks_first_and_stores_nothing(client, versions,
     del form["check"]
     assert client.post("/placements/new/", form).status_code == 302  # registering anyway is possible
     assert Placement.objects.count() == 1
+
+
+def test_a_version_scheduled_to_bind_the_placement_later_is_checked_too(versions, agency_user):
+    from decimal import Decimal
+
+    from mou.models import MouVersion
+    from tests.factories import CapFactory, MouVersionFactory, role
+
+    later = MouVersionFactory(
+        name="2026",
+        effective_from=date(2026, 1, 1),
+        binds_existing_from=date(2026, 4, 1),
+        status=MouVersion.Status.SCHEDULED,
+    )
+    CapFactory(version=later, role=role("SW"), max_pay_rate=Decimal("25.00"), max_charge_rate=None)
+    allowed, _ = check(agency_user)  # open-ended: it will run into 2026's caps
+    answer = token_client(agency_user).post("/api/v1/placements/check/", BODY, format="json").json()
+    assert allowed is False
+    assert {
+        "rule": "pay_rate_above_cap",
+        "outcome": "fail",
+        "message": ("From 1 April 2026 2026 binds this placement: £25.50/h is £0.50/h above its pay cap of £25.00/h."),
+    } in answer["checks"]
+    ending, _ = check(agency_user, end_date="2026-03-31")  # ends before 2026 binds it
+    assert ending is True
