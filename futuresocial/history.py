@@ -159,6 +159,7 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
     initial: list[tuple[str, str]] = field(default_factory=list)  # what a created object held
     who_user_id: int | None = None
+    why: str = ""  # what the service said it was doing, and why: changed_by(by, action=..., reason=...)
 
     @property
     def summary(self) -> str:
@@ -211,6 +212,7 @@ def history_entries(events) -> list[HistoryEntry]:
             who=who,
             who_user_id=who_id,
             via=_via(context),
+            why=_why(context),
         )
         if model is not subject_model:
             child = named.get(model, {}).get(_pk(model, event.pgh_obj_id))
@@ -275,6 +277,14 @@ def _who(context: dict, users: dict) -> tuple[str, int | None]:
     if context.get("audit_run") is not None:
         return f"audit run {context['audit_run']}", None
     return "system", None
+
+
+def _why(context: dict) -> str:
+    """The action and reason a service recorded with the change (changed_by), as a person reads them."""
+    action, reason = context.get("action") or "", context.get("reason") or ""
+    if action and reason:
+        return f"{action[:1].upper()}{action[1:]}: {reason}"
+    return f"{action[:1].upper()}{action[1:]}" if action else reason
 
 
 def _via(context: dict) -> str:

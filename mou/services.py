@@ -125,17 +125,24 @@ def _name_is_free(name: str, *, version: MouVersion | None = None) -> None:
 
 
 def _replace_caps(version: MouVersion, caps: list[CapInput]) -> None:
-    version.caps.all().delete()
-    Cap.objects.bulk_create(
-        Cap(
-            version=version,
-            role=cap.role,
-            engagement_type=cap.engagement_type,
-            max_pay_rate=cap.max_pay_rate,
-            max_charge_rate=cap.max_charge_rate,
-        )
-        for cap in caps
-    )
+    """Make the draft's caps exactly `caps`: a cap whose figures change is updated, a new one created, one no longer
+    there deleted (a draft's), so the version's history shows what changed, not every cap again."""
+    existing = {(cap.role_id, cap.engagement_type): cap for cap in version.caps.all()}
+    wanted = {(cap.role.pk, cap.engagement_type): cap for cap in caps}
+    Cap.objects.filter(pk__in=[cap.pk for key, cap in existing.items() if key not in wanted]).delete()
+    for key, cap in wanted.items():
+        current = existing.get(key)
+        if current is None:
+            Cap.objects.create(
+                version=version,
+                role=cap.role,
+                engagement_type=cap.engagement_type,
+                max_pay_rate=cap.max_pay_rate,
+                max_charge_rate=cap.max_charge_rate,
+            )
+        elif (current.max_pay_rate, current.max_charge_rate) != (cap.max_pay_rate, cap.max_charge_rate):
+            current.max_pay_rate, current.max_charge_rate = cap.max_pay_rate, cap.max_charge_rate
+            current.save(update_fields=["max_pay_rate", "max_charge_rate"])
 
 
 @transaction.atomic

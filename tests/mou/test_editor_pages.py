@@ -231,3 +231,27 @@ def test_a_new_draft_starts_from_the_latest_adopted_version_not_undoing_a_schedu
     client.post("/mou-versions/new-from-current/")
     draft = MouVersion.objects.get(status=Status.DRAFT)
     assert list(draft.caps.values_list("max_pay_rate", flat=True)) == [Decimal("24.00")]
+
+
+def test_the_history_shows_what_a_save_changed_and_why_a_version_was_adopted(client, coordinator, in_force):
+    from django.apps import apps
+
+    client.force_login(coordinator)
+    client.post("/mou-versions/new-from-current/")
+    draft = MouVersion.objects.get(status=Status.DRAFT)
+    CapEvent = apps.get_model("mou", "CapEvent")
+    before = CapEvent.objects.count()
+    caps = {
+        "cap-SW-any-pay": "31.00",
+        "cap-SW-any-charge": "42.00",
+        "cap-SW-limited-pay": "34.00",
+        "cap-SW-limited-charge": "40.00",
+    }
+    client.post(f"/mou-versions/{draft.pk}/edit/", grid_post({**FIELDS, "effective_from": "2027-04-01"}, caps))
+    # One cap changed (SW any: £32.00 → £31.00): one event, not every cap created again.
+    assert list(CapEvent.objects.filter(pgh_id__gt=0).order_by("pgh_id").values_list("pgh_label", "max_pay_rate"))[
+        before:
+    ] == [("update", Decimal("31.00"))]
+    client.post(f"/mou-versions/{draft.pk}/adopt/", {"reason": "Agreed by the regional board"})
+    page = client.get(f"/history/mou/mouversion/{draft.pk}/").content.decode()
+    assert "(Version scheduled: Agreed by the regional board)" in page
