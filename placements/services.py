@@ -143,7 +143,8 @@ def permanent_leaver_record(
     leaver.save()
     # The worker's placements already judged are judged again under the cooling-off rule.
     JudgedWork(
-        reason=f"Permanent leaver {leaver.pk} recorded ({worker.swe_number} left {authority} on {left_on:%-d %B %Y})",
+        # Not which council nor why: the reason may end up on a case another council or an agency reads.
+        reason=f"Permanent leaver {leaver.pk} recorded for {worker.swe_number}",
         placements_from=left_on,
         worker_id=worker.pk,
     ).announce(by=by)
