@@ -50,6 +50,14 @@ def cap_for(*, role: Role, engagement_type: str | None, started_on: date, worked
     return ApplicableCap(version=version, cap=cap)
 
 
+def latest_adopted_version() -> MouVersion | None:
+    """What a new draft starts from: the latest adopted version (a scheduled one if any, else the one in force), so
+    a draft never quietly undoes a change already agreed."""
+    return (
+        MouVersion.objects.published().exclude(status=MouVersion.Status.SUPERSEDED).order_by("-effective_from").first()
+    )
+
+
 def version_in_force(*, on: date) -> MouVersion | None:
     """The version in force on a day, for new work (a placement starting that day)."""
     return binding_version(started_on=on, worked_on=on)

@@ -21,6 +21,7 @@ from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from mou.forms import ENGAGEMENT_COLUMNS, AdoptForm, CapGridForm, VersionForm
 from mou.models import MouVersion
+from mou.selectors import latest_adopted_version
 from mou.services import (
     adoption_preview,
     mou_version_bring_into_force,
@@ -72,7 +73,11 @@ def version_list(request):
     return render(
         request,
         "mou/version_list.html",
-        {"versions": versions, "sections": [s for s in sections if s["versions"]], "start_from": _latest_adopted()},
+        {
+            "versions": versions,
+            "sections": [s for s in sections if s["versions"]],
+            "start_from": latest_adopted_version(),
+        },
     )
 
 
@@ -113,18 +118,10 @@ def version_new(request):
     return _editor(request, None, version_form, grid, status=400 if request.method == "POST" else 200)
 
 
-def _latest_adopted():
-    """What a new draft starts from: the latest adopted version (a scheduled one if any, else the one in force), so
-    a draft never quietly undoes a change already agreed."""
-    return (
-        MouVersion.objects.published().exclude(status=MouVersion.Status.SUPERSEDED).order_by("-effective_from").first()
-    )
-
-
 @require_POST
 @coordinator_required
 def version_from_current(request):
-    source = _latest_adopted()
+    source = latest_adopted_version()
     if source is None:
         messages.info(request, "No version has been adopted yet: start an empty draft.")
         return redirect("mou:versions")
