@@ -134,7 +134,13 @@ def _withdraw_superseded(history: "_History") -> None:
 
 
 LINE_RULES = ("pay_rate_above_cap", "charge_rate_above_cap")
-PLACEMENT_RULES = ("suspended_agency", "cooling_off", "experience_below_minimum")
+PLACEMENT_RULES = (
+    "suspended_agency",
+    "cooling_off",
+    "experience_below_minimum",
+    "references_missing",
+    "project_team_unapproved",
+)
 
 
 def _rejudge(run: AuditRun, history: "_History") -> None:
@@ -364,14 +370,18 @@ def _find_offending_lines(
         CREATE TEMP TABLE audit_offending ON COMMIT DROP AS
           WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL}),
                over_cap AS (
-                   SELECT l.id AS line_id, l.placement_id, l.date, l.hours, l.pay_rate, l.charge_rate,
-                          p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
+                   -- The pay the cap compares: with the placement's on-costs where the version says so
+                   -- (mou.rules.pay_for_cap).
+                   SELECT l.id AS line_id, l.placement_id, l.date, l.hours,
+                          l.pay_rate + CASE WHEN c.counts_on_costs THEN p.on_costs ELSE 0 END AS pay_rate,
+                          l.charge_rate, p.agency_id, p.authority_id, c.version_id, c.max_pay_rate, c.max_charge_rate
                      FROM {lines_from}
                      JOIN placements_placement p ON p.id = l.placement_id
                      JOIN caps c ON c.version_id = {version_sql}
                                 AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
                     WHERE {lines_where} AND l.superseded_at IS NULL
-                      AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
+                      AND (l.pay_rate + CASE WHEN c.counts_on_costs THEN p.on_costs ELSE 0 END > c.max_pay_rate
+                           OR l.charge_rate > c.max_charge_rate)
                )
         SELECT o.line_id, o.placement_id, o.date, o.agency_id, o.authority_id, o.version_id, r.rule,
                'minor' AS severity, '' AS description, r.cap, r.rate, o.hours
@@ -511,9 +521,9 @@ class _History:
 
 
 def _judge_placements(run: AuditRun, history: "_History") -> None:
-    """Rules 3–5 for placements not yet judged, and for placements whose worker has a newly recorded leaver. Rule 5
-    judges each placement by its agency's claim of the worker's qualification date, or the coordinator's verified
-    date, which wins."""
+    """Rules 3–5, 7 and 8 for placements not yet judged, and for placements whose worker has a newly recorded
+    leaver. Rule 5 judges each placement by its agency's claim of the worker's qualification date, or the
+    coordinator's verified date, which wins."""
     version_sql, version_params = binding_version_sql(started_on="p.start_date", worked_on="p.start_date")
     with transaction.atomic(), connection.cursor() as cursor:
         history.begin(cursor)
@@ -544,7 +554,7 @@ def _judge_placements(run: AuditRun, history: "_History") -> None:
 
 
 def _find_placement_offenders(cursor) -> int:
-    """Fill the temporary table `audit_placement_offenders` with the rules 3-5 that each placement of
+    """Fill the temporary table `audit_placement_offenders` with the rules 3-5, 7 and 8 that each placement of
     `audit_placements` (placement_id, agency_id, authority_id, worker_id, start_date, version_id) breaks. Returns
     how many rows."""
     exempt = list(PermanentLeaver.EXEMPT_REASONS)
@@ -600,6 +610,35 @@ def _find_placement_offenders(cursor) -> int:
           CROSS JOIN LATERAL (SELECT coalesce(w.verified_qualified_on, p.worker_qualified_on) AS qualified_on) q
          WHERE v.min_experience_years > 0 AND q.qualified_on IS NOT NULL
            AND ap.start_date < q.qualified_on + make_interval(years => v.min_experience_years)
+        UNION ALL
+        -- Rule 7: fewer practice-based references recorded (dated by the start) than the version requires.
+        SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'references_missing', 'minor',
+               refs.n || ' practice-based reference' || CASE WHEN refs.n = 1 THEN '' ELSE 's' END
+                 || ' recorded by the start on ' || to_char(ap.start_date, 'DD/MM/YYYY') || '; '
+                 || v.min_references || ' are required.',
+               NULL, NULL, NULL
+          FROM audit_placements ap
+          JOIN mou_mouversion v ON v.id = ap.version_id
+         CROSS JOIN LATERAL (
+               SELECT count(*) AS n FROM placements_reference r
+                WHERE r.placement_id = ap.placement_id AND r.given_on <= ap.start_date) refs
+         WHERE v.min_references > 0 AND refs.n < v.min_references
+        UNION ALL
+        -- Rule 8: registered as part of a project team, but the worker is not named on a team of the agency that
+        -- the council approved by the start.
+        SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'project_team_unapproved',
+               'serious',
+               'Registered as part of a project team from ' || to_char(ap.start_date, 'DD/MM/YYYY')
+                 || ', but the worker is not named on a project team of the agency approved by the council by then.',
+               NULL, NULL, NULL
+          FROM audit_placements ap
+          JOIN placements_placement p ON p.id = ap.placement_id
+         WHERE ap.version_id IS NOT NULL AND p.project_team
+           AND NOT EXISTS (
+               SELECT 1 FROM placements_projectteammember m
+                 JOIN placements_projectteam t ON t.id = m.team_id
+                WHERE m.worker_id = ap.worker_id AND t.agency_id = ap.agency_id
+                  AND t.authority_id = ap.authority_id AND t.approved_on <= ap.start_date)
         """,
         [exempt],
     )

@@ -114,6 +114,8 @@ class Breach(models.Model):
         SUSPENDED_AGENCY = "suspended_agency", "Placement started while the agency was suspended or removed"
         COOLING_OFF = "cooling_off", "Worker left a permanent post in the region within the cooling-off period"
         EXPERIENCE_BELOW_MINIMUM = "experience_below_minimum", "Worker below the minimum post-qualifying experience"
+        REFERENCES_MISSING = "references_missing", "Fewer practice-based references than required by the start"
+        PROJECT_TEAM_UNAPPROVED = "project_team_unapproved", "Project-team worker not named on an approved team"
         MANUAL = "manual", "Reported by a person"
 
     class Status(models.TextChoices):

@@ -85,7 +85,9 @@ def _aggregate_sql(*, joins: str) -> tuple[str, list]:
         WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL})
         SELECT date_trunc('month', l.date)::date, p.authority_id, p.agency_id, p.role_id, p.engagement_type,
                v.version_id, count(*), sum(l.hours),
-               coalesce(sum(l.hours) FILTER (WHERE l.pay_rate > c.max_pay_rate), 0),
+               -- Hours above the pay cap as the audit counts them (on-costs too where the version says so).
+               coalesce(sum(l.hours) FILTER (
+                   WHERE l.pay_rate + CASE WHEN c.counts_on_costs THEN p.on_costs ELSE 0 END > c.max_pay_rate), 0),
                coalesce(sum(l.hours) FILTER (WHERE l.charge_rate > c.max_charge_rate), 0),
                sum(l.pay_rate * l.hours), sum(l.charge_rate * l.hours),
                sum(l.pay_rate * l.pay_rate * l.hours), sum(l.charge_rate * l.charge_rate * l.hours),

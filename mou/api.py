@@ -109,6 +109,8 @@ class MouVersionSerializer(serializers.ModelSerializer):
             "status",
             "cooling_off_months",
             "min_experience_years",
+            "cap_basis",
+            "min_references",
             "notes",
             "caps",
         ]
@@ -117,6 +119,15 @@ class MouVersionSerializer(serializers.ModelSerializer):
             "binds_existing_from": {"required": False, "help_text": "Default: effective_from"},
             "cooling_off_months": {"max_value": 120},
             "min_experience_years": {"max_value": 50},
+            "min_references": {
+                "max_value": 10,
+                "help_text": "Practice-based references a placement needs recorded by "
+                "its start (national rules: 2; default 0, no rule)",
+            },
+            "cap_basis": {
+                "help_text": "What the pay cap compares: `pay` (the hourly pay alone, the default) or "
+                "`pay_and_on_costs` (pay plus the placement's hourly on-costs, as the national caps define it)"
+            },
             "name": {"validators": []},  # the service says so in words
         }
 
@@ -288,6 +299,14 @@ class CapCheckQuerySerializer(serializers.Serializer):
         help_text="When the placement started, for a day of an existing placement (default: `date`): a placement "
         "that started under an earlier version stays under it until the new version binds existing placements",
     )
+    on_costs = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="£/hour of the employer's on-costs: added to the pay where the binding version's pay cap counts "
+        "them (`cap_basis` `pay_and_on_costs`); ignored otherwise",
+    )
 
     def validate(self, attrs):
         if attrs.get("started_on") and attrs["started_on"] > attrs["date"]:
@@ -311,6 +330,10 @@ class CapCheckSerializer(serializers.Serializer):
     charge_excess = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="£/hour above the charge cap")
     mou_version = serializers.IntegerField(allow_null=True, help_text="Id of the MoU version that binds that day")
     mou_version_name = serializers.CharField(allow_null=True)
+    on_costs_counted = serializers.BooleanField(
+        help_text="True when the binding version's pay cap compares the pay plus the on-costs (`pay_excess` "
+        "counts them)"
+    )
 
     def to_representation(self, check):
         cap = check.applicable.cap if check.applicable else None
@@ -322,6 +345,7 @@ class CapCheckSerializer(serializers.Serializer):
             "charge_excess": self.fields["charge_excess"].to_representation(check.charge_excess),
             "mou_version": version.pk if version else None,
             "mou_version_name": version.name if version else None,
+            "on_costs_counted": check.on_costs_counted,
         }
 
 
@@ -348,5 +372,6 @@ class CapCheckView(APIView):
             charge_rate=data["charge_rate"],
             engagement_type=data.get("engagement_type"),
             started_on=data.get("started_on"),
+            on_costs=data.get("on_costs"),
         )
         return Response(CapCheckSerializer(check).data)

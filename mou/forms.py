@@ -38,7 +38,20 @@ class VersionForm(forms.Form):
         help_text="No agency placement within this many months of leaving a permanent post in the region (0: none).",
     )
     min_experience_years = forms.IntegerField(
-        label="Minimum post-qualifying experience (years)", min_value=0, max_value=50, initial=0
+        label="Minimum post-qualifying experience (years)", min_value=0, max_value=50, initial=3
+    )
+    min_references = forms.IntegerField(
+        label="Minimum practice-based references",
+        min_value=0,
+        max_value=10,
+        initial=2,
+        help_text="Recorded for each placement by its start (the national rules ask for 2; 0: no rule).",
+    )
+    cap_basis = forms.ChoiceField(
+        label="What the pay cap compares",
+        choices=MouVersion.CapBasis.choices,
+        initial=MouVersion.CapBasis.PAY,
+        help_text="The national caps count the employer's on-costs with the pay.",
     )
     notes = forms.CharField(
         required=False,
@@ -46,7 +59,16 @@ class VersionForm(forms.Form):
         help_text="Where the figures come from, what was agreed and when.",
     )
 
-    FIELDS = ["name", "effective_from", "binds_existing_from", "cooling_off_months", "min_experience_years", "notes"]
+    FIELDS = [
+        "name",
+        "effective_from",
+        "binds_existing_from",
+        "cooling_off_months",
+        "min_experience_years",
+        "min_references",
+        "cap_basis",
+        "notes",
+    ]
 
     @classmethod
     def initial_of(cls, version: MouVersion) -> dict:

@@ -75,8 +75,26 @@ class MouVersion(models.Model):
         help_text="From this date placements that started before the version are bound by it too"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+
+    class CapBasis(models.TextChoices):
+        PAY = "pay", "The hourly pay alone"
+        PAY_AND_ON_COSTS = "pay_and_on_costs", "The hourly pay plus the employer's on-costs"
+
     cooling_off_months = models.PositiveSmallIntegerField(default=12)
     min_experience_years = models.PositiveSmallIntegerField(default=0)
+    # The national caps compare pay plus the employer's on-costs; the West Midlands' versions compare the pay alone.
+    cap_basis = models.CharField(
+        "what the pay cap compares",
+        max_length=20,
+        choices=CapBasis.choices,
+        default=CapBasis.PAY,
+        help_text="The hourly pay alone, or the pay plus the employer's on-costs the placement records",
+    )
+    min_references = models.PositiveSmallIntegerField(
+        "minimum practice-based references",
+        default=0,
+        help_text="References a placement needs recorded by its start (the national rules ask for 2; 0: no rule)",
+    )
     notes = models.TextField(blank=True, help_text="Where the figures come from (e.g. 'illustrative figures')")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,6 +13,14 @@ def excess_over(rate: Decimal, cap: Decimal | None) -> Decimal:
     return rate - cap
 
 
+def pay_for_cap(*, pay_rate: Decimal, on_costs: Decimal | None, basis: str) -> Decimal:
+    """What the pay cap is compared with: the hourly pay alone, or (basis `pay_and_on_costs`, as the national caps
+    define it) the pay plus the employer's on-costs. The audit's SQL says the same (compliance/audit.py)."""
+    if basis == "pay_and_on_costs":
+        return pay_rate + (on_costs or ZERO)
+    return pay_rate
+
+
 def add_months(day: date, months: int) -> date:
     """`day` plus whole calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     import calendar

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from mou.models import Cap, EngagementType, MouVersion, Role
-from mou.rules import ZERO, excess_over
+from mou.rules import ZERO, excess_over, pay_for_cap
 from mou.signals import JudgedWork
 
 
@@ -70,6 +70,7 @@ class CapCheck:
     applicable: ApplicableCap | None
     pay_excess: Decimal
     charge_excess: Decimal
+    on_costs_counted: bool = False  # the version's pay cap compares pay plus on-costs (`mou.rules.pay_for_cap`)
 
     @property
     def within_cap(self) -> bool:
@@ -88,16 +89,20 @@ def cap_check(
     charge_rate: Decimal | None = None,
     engagement_type: str | None = None,
     started_on: date | None = None,
+    on_costs: Decimal | None = None,
 ) -> CapCheck:
     """Check hourly rates against the cap that binds work on `on` (for a placement starting that day unless
-    `started_on` says otherwise). An uncapped role, or a day before any version, is always within the cap."""
+    `started_on` says otherwise). An uncapped role, or a day before any version, is always within the cap. Where the
+    version's pay cap counts the employer's on-costs, `on_costs` (hourly) is added to the pay."""
     applicable = cap_for(role=role, engagement_type=engagement_type, started_on=started_on or on, worked_on=on)
     max_pay = applicable.max_pay_rate if applicable else None
     max_charge = applicable.max_charge_rate if applicable else None
+    basis = applicable.version.cap_basis if applicable else MouVersion.CapBasis.PAY
     return CapCheck(
         applicable=applicable,
-        pay_excess=excess_over(pay_rate, max_pay),
+        pay_excess=excess_over(pay_for_cap(pay_rate=pay_rate, on_costs=on_costs, basis=basis), max_pay),
         charge_excess=excess_over(charge_rate, max_charge) if charge_rate is not None else ZERO,
+        on_costs_counted=basis == MouVersion.CapBasis.PAY_AND_ON_COSTS,
     )
 
 
@@ -125,11 +130,14 @@ def binding_version_sql(*, started_on: str, worked_on: str) -> tuple[str, list]:
 
 
 # Each (version, capped role, engagement type) with the cap that applies to it: the engagement-specific cap where the
-# version sets one, else the version's any-engagement cap for the role (as cap_for() chooses).
+# version sets one, else the version's any-engagement cap for the role (as cap_for() chooses); and whether the
+# version's pay cap counts the placement's on-costs with the pay (`mou.rules.pay_for_cap`).
 EFFECTIVE_CAPS_SQL = """
     SELECT DISTINCT ON (c.version_id, c.role_id, e.engagement_type)
-           c.version_id, c.role_id, e.engagement_type, c.max_pay_rate, c.max_charge_rate
+           c.version_id, c.role_id, e.engagement_type, c.max_pay_rate, c.max_charge_rate,
+           v.cap_basis = 'pay_and_on_costs' AS counts_on_costs
       FROM mou_cap c
+      JOIN mou_mouversion v ON v.id = c.version_id
       JOIN mou_role r ON r.id = c.role_id AND r.capped
      CROSS JOIN (VALUES {engagement_types}) AS e (engagement_type)
      WHERE c.engagement_type = e.engagement_type OR c.engagement_type IS NULL

@@ -33,6 +33,8 @@ VERSION_FIELDS = (
     "binds_existing_from",
     "cooling_off_months",
     "min_experience_years",
+    "cap_basis",
+    "min_references",
     "notes",
 )
 
@@ -153,6 +155,8 @@ def mou_version_draft(
     binds_existing_from: date | None = None,
     cooling_off_months: int = 12,
     min_experience_years: int = 0,
+    cap_basis: str = MouVersion.CapBasis.PAY,
+    min_references: int = 0,
     notes: str = "",
     caps: list[CapInput],
     by,
@@ -170,6 +174,8 @@ def mou_version_draft(
             binds_existing_from=binds_existing_from,
             cooling_off_months=cooling_off_months,
             min_experience_years=min_experience_years,
+            cap_basis=cap_basis,
+            min_references=min_references,
             notes=notes,
             status=Status.DRAFT,
         )
@@ -191,6 +197,8 @@ def mou_version_draft_from(source: MouVersion, *, by, today: date | None = None)
         effective_from=first_of_next_month,
         cooling_off_months=source.cooling_off_months,
         min_experience_years=source.min_experience_years,
+        cap_basis=source.cap_basis,
+        min_references=source.min_references,
         notes=f"Started from {source.name}.",
         caps=[
             CapInput(

@@ -60,9 +60,12 @@ excess AS (
            p.pay_rate, p.charge_rate,
            d.max_pay_rate AS draft_pay_cap, d.max_charge_rate AS draft_charge_cap,
            n.max_pay_rate AS now_pay_cap, n.max_charge_rate AS now_charge_cap,
-           COALESCE(GREATEST(p.pay_rate - d.max_pay_rate, 0.00), 0.00) AS draft_pay_excess,
+           -- The pay each cap compares: with the on-costs where its version counts them (mou.rules.pay_for_cap).
+           COALESCE(GREATEST(p.pay_rate + CASE WHEN d.counts_on_costs THEN p.on_costs ELSE 0 END - d.max_pay_rate,
+                             0.00), 0.00) AS draft_pay_excess,
            COALESCE(GREATEST(p.charge_rate - d.max_charge_rate, 0.00), 0.00) AS draft_charge_excess,
-           COALESCE(GREATEST(p.pay_rate - n.max_pay_rate, 0.00), 0.00) AS now_pay_excess,
+           COALESCE(GREATEST(p.pay_rate + CASE WHEN n.counts_on_costs THEN p.on_costs ELSE 0 END - n.max_pay_rate,
+                             0.00), 0.00) AS now_pay_excess,
            COALESCE(GREATEST(p.charge_rate - n.max_charge_rate, 0.00), 0.00) AS now_charge_excess
       FROM current_placement p
       LEFT JOIN caps d

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -27,10 +28,28 @@ from placements.filters import (
     CapExceptionFilterSet,
     PermanentLeaverFilterSet,
     PlacementFilterSet,
+    ProjectTeamFilterSet,
     TimesheetFilterSet,
 )
-from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine
-from placements.services import cap_exception_record, permanent_leaver_record, placement_end, placement_register
+from placements.models import (
+    CapException,
+    PermanentLeaver,
+    Placement,
+    ProjectTeam,
+    Reference,
+    Timesheet,
+    TimesheetLine,
+)
+from placements.services import (
+    ReferenceInput,
+    TeamMemberInput,
+    cap_exception_record,
+    permanent_leaver_record,
+    placement_end,
+    placement_register,
+    project_team_record,
+    reference_record,
+)
 from placements.timesheets import TimesheetRejected, timesheet_submit
 from placements.uploads import UploadRejected, timesheet_upload
 from region.models import Authority
@@ -64,6 +83,19 @@ def authority_field(**kwargs):
 # --- placements ---
 
 
+class ReferenceSerializer(serializers.ModelSerializer):
+    """A practice-based reference for the placement's worker: the agency's claim, seen by the agency, the council
+    where the worker is placed and the coordinator only."""
+
+    class Meta:
+        model = Reference
+        fields = ["referee", "referee_role", "organisation", "given_on"]
+        validators = []  # a repeat is the service's clear error
+
+    def to_internal_value(self, data):
+        return ReferenceInput(**super().to_internal_value(data))
+
+
 class PlacementSerializer(serializers.ModelSerializer):
     agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
@@ -87,6 +119,13 @@ class PlacementSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The date the coordinator has verified, if any: it wins over the agency's claim in the audit",
     )
+    references = ReferenceSerializer(
+        many=True,
+        required=False,
+        help_text="Practice-based references for the worker, recorded with the placement (the MoU version may "
+        "require a number of them dated by the start: rule `references_missing`). More can be added later with "
+        "`POST placements/{id}/references/`",
+    )
 
     class Meta:
         model = Placement
@@ -105,8 +144,20 @@ class PlacementSerializer(serializers.ModelSerializer):
             "on_costs",
             "charge_rate",
             "project_team",
+            "references",
         ]
-        extra_kwargs = {name: {"min_value": 0} for name in ("pay_rate", "on_costs", "charge_rate")}
+        extra_kwargs = {
+            **{name: {"min_value": 0} for name in ("pay_rate", "on_costs", "charge_rate")},
+            "on_costs": {
+                "min_value": 0,
+                "help_text": "The employer's hourly on-costs (default 0): counted with the pay where the MoU "
+                "version's pay cap compares pay plus on-costs (`cap_basis`)",
+            },
+            "project_team": {
+                "help_text": "Part of a project team: the worker must be named on a team of the agency that the "
+                "council approved by the start (`project-teams/`; rule `project_team_unapproved`)"
+            },
+        }
 
     def validate(self, attrs):
         user = self.context["request"].user
@@ -140,6 +191,8 @@ class RuleCheckSerializer(serializers.Serializer):
             "experience_below_minimum",
             "pay_rate_above_cap",
             "charge_rate_above_cap",
+            "references_missing",
+            "project_team_unapproved",
         ],
         help_text="The rule's code, as breach cases name it (SPEC §4)",
     )
@@ -162,8 +215,13 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     registration.
     """
 
-    # One query per page: placements joined to their authority, role and worker (plus the count).
-    queryset = Placement.objects.select_related("authority", "role", "worker").order_by("-start_date", "-id")
+    # Two queries per page: placements joined to their authority, role and worker (plus the count), then their
+    # references.
+    queryset = (
+        Placement.objects.select_related("authority", "role", "worker")
+        .prefetch_related("references")
+        .order_by("-start_date", "-id")
+    )
     serializer_class = PlacementSerializer
     filterset_class = PlacementFilterSet
     ordering_fields = ["start_date", "end_date", "pay_rate", "charge_rate", "id"]
@@ -177,7 +235,8 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
         request=PlacementSerializer,
         responses={200: BookingCheckSerializer},
         description="The booking check: before registering a placement, every rule's answer for it (agency "
-        "suspended on the start date, cooling-off, minimum experience, pay and charge caps), with the same body as "
+        "suspended on the start date, cooling-off, minimum experience, pay and charge caps, references, project "
+        "team), with the same body as "
         "`POST placements/`. Stores nothing; registering anyway is possible and the audit then judges it. Messages "
         "never reveal another tenant's records (a cooling-off failure says until when, not where or why).",
     )
@@ -189,6 +248,27 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
         worker = data.pop("worker", {})
         result = booking_check(**data, worker_swe_number=worker.get("swe_number", ""))
         return Response(BookingCheckSerializer(result).data)
+
+    @extend_schema(
+        operation_id="placements_references_create",
+        request=ReferenceSerializer,
+        responses={201: ReferenceSerializer},
+        description="Record a practice-based reference for the placement's worker (the placement's agency, or the "
+        "coordinator). One dated by the start counts for rule `references_missing`: the audit judges the placement "
+        "again. A repeat (same referee, organisation and date) is a 400.",
+    )
+    @action(detail=True, methods=["post"], url_path="references")
+    def add_reference(self, request, pk=None):
+        placement = self.get_object()
+        if not (
+            request.user.is_coordinator or (request.user.is_agency and request.user.agency_id == placement.agency_id)
+        ):
+            raise PermissionDenied("Only the placement's agency or the coordinator can record its references.")
+        serializer = ReferenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            reference = reference_record(placement=placement, reference=serializer.validated_data, by=request.user)
+        return Response(ReferenceSerializer(reference).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlacementEndSerializer, responses=PlacementSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -230,6 +310,70 @@ class PermanentLeaverViewSet(ServiceCreateViewSet):
     write_roles = (User.Role.COUNCIL, User.Role.COORDINATOR)
     service = staticmethod(permanent_leaver_record)
     service_field_names = {"swe_number": "worker_swe_number"}
+
+
+# --- project teams ---
+
+
+class ProjectTeamMemberSerializer(serializers.Serializer):
+    worker_swe_number = serializers.CharField(source="worker.swe_number", max_length=12)
+    role = serializers.SlugRelatedField(
+        slug_field="code", queryset=Role.objects.all(), error_messages={"does_not_exist": "unknown role"}
+    )
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, help_text="£ agreed for this worker")
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        swe_number = values["worker"]["swe_number"].strip().upper()
+        if not SWE_NUMBER.match(swe_number):
+            raise serializers.ValidationError(
+                {"worker_swe_number": ["Enter a Social Work England registration number, e.g. SW123456."]}
+            )
+        return TeamMemberInput(worker_swe_number=swe_number, role=values["role"], cost=values["cost"])
+
+
+class ProjectTeamSerializer(serializers.ModelSerializer):
+    authority = authority_field(required=False)
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
+    members = ProjectTeamMemberSerializer(many=True, help_text="Every worker on the team, with their cost")
+
+    class Meta:
+        model = ProjectTeam
+        fields = [
+            "id",
+            "authority",
+            "agency",
+            "name",
+            "service",
+            "cost_of_service",
+            "approved_by",
+            "approved_on",
+            "members",
+        ]
+        validators = []  # the service says a repeated name in words
+        extra_kwargs = {"cost_of_service": {"min_value": 0}}
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        return with_own_tenant(
+            attrs, field="authority", user=user, message="You can only record project teams at your own authority."
+        )
+
+
+class ProjectTeamViewSet(ServiceCreateViewSet):
+    """Project (managed) teams a council approved from an agency, each worker named with their cost (the national
+    rules). A council records its own, the coordinator any; an agency reads its own teams."""
+
+    queryset = (
+        ProjectTeam.objects.select_related("authority", "agency")
+        .prefetch_related("members__worker", "members__role")
+        .order_by("-approved_on", "id")
+    )
+    serializer_class = ProjectTeamSerializer
+    filterset_class = ProjectTeamFilterSet
+    ordering_fields = ["approved_on", "id"]
+    write_roles = (User.Role.COUNCIL, User.Role.COORDINATOR)
+    service = staticmethod(project_team_record)
 
 
 # --- cap exceptions ---

@@ -16,7 +16,7 @@ from agencies.models import Agency
 from mou.models import MouVersion
 from mou.rules import add_months, has_min_experience
 from mou.selectors import cap_check, version_in_force
-from placements.models import PermanentLeaver, Worker
+from placements.models import PermanentLeaver, ProjectTeamMember, Worker
 
 PASS, FAIL, UNKNOWN, EXEMPT = "pass", "fail", "unknown", "exempt"
 
@@ -57,18 +57,25 @@ def booking_check(
     charge_rate: Decimal,
     worker_qualified_on: date | None = None,
     end_date: date | None = None,
+    on_costs: Decimal | None = None,
+    authority=None,
+    project_team: bool = False,
+    references: list | None = None,
     **_ignored,
 ) -> BookingCheck:
     """Every rule's answer for a placement as it would be registered (the same arguments as `placement_register`)."""
     worker = Worker.objects.filter(swe_number=(worker_swe_number or "").strip().upper()).first()
     version = version_in_force(on=start_date)
+    rates = dict(role=role, engagement_type=engagement_type, pay=pay_rate, charge=charge_rate, on_costs=on_costs)
     return BookingCheck(
         checks=[
             _suspended_agency(agency, start_date),
             _cooling_off(worker, start_date, version),
             _experience(worker, worker_qualified_on, start_date, version),
-            *_caps(role, engagement_type, start_date, pay_rate, charge_rate),
-            *_later_caps(role, engagement_type, start_date, end_date, pay_rate, charge_rate),
+            *_caps(start=start_date, **rates),
+            *_later_caps(start=start_date, end=end_date, **rates),
+            _references(references or [], start_date, version),
+            _project_team(agency, authority, worker, project_team, start_date),
         ]
     )
 
@@ -138,7 +145,7 @@ def _experience(worker: Worker | None, claimed: date | None, start: date, versio
     )
 
 
-def _later_caps(role, engagement_type, start: date, end: date | None, pay: Decimal, charge: Decimal) -> list[RuleCheck]:
+def _later_caps(*, role, engagement_type, start: date, end: date | None, pay, charge, on_costs) -> list[RuleCheck]:
     """A version already adopted for a later date binds the placement from its `binds_existing_from` if it runs that
     long: its caps are the placement's then, so going above them is a breach to come, said now."""
     if not role.capped:
@@ -150,7 +157,13 @@ def _later_caps(role, engagement_type, start: date, end: date | None, pay: Decim
             break
         day = version.binds_existing_from
         check = cap_check(
-            role=role, on=day, started_on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type
+            role=role,
+            on=day,
+            started_on=start,
+            pay_rate=pay,
+            charge_rate=charge,
+            engagement_type=engagement_type,
+            on_costs=on_costs,
         )
         cap = check.applicable.cap if check.applicable else None
         if cap is None:
@@ -160,8 +173,8 @@ def _later_caps(role, engagement_type, start: date, end: date | None, pay: Decim
                 RuleCheck(
                     "pay_rate_above_cap",
                     FAIL,
-                    f"From {_day(day)} {version.name} binds this placement: £{pay:.2f}/h is £{check.pay_excess}/h "
-                    f"above its pay cap of £{cap.max_pay_rate}/h.",
+                    f"From {_day(day)} {version.name} binds this placement: {_pay(pay, on_costs, check)} is "
+                    f"£{check.pay_excess}/h above its pay cap of £{cap.max_pay_rate}/h.",
                 )
             )
         if check.charge_excess:
@@ -176,8 +189,17 @@ def _later_caps(role, engagement_type, start: date, end: date | None, pay: Decim
     return checks
 
 
-def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal) -> list[RuleCheck]:
-    check = cap_check(role=role, on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type)
+def _pay(pay: Decimal, on_costs: Decimal | None, check) -> str:
+    """The pay as the cap compares it: with the on-costs where the version counts them."""
+    if check.on_costs_counted:
+        return f"£{pay:.2f}/h pay plus £{on_costs or 0:.2f}/h on-costs"
+    return f"£{pay:.2f}/h"
+
+
+def _caps(*, role, engagement_type: str, start: date, pay: Decimal, charge: Decimal, on_costs) -> list[RuleCheck]:
+    check = cap_check(
+        role=role, on=start, pay_rate=pay, charge_rate=charge, engagement_type=engagement_type, on_costs=on_costs
+    )
     cap = check.applicable.cap if check.applicable else None
     if not role.capped:
         outside = f"{role.code} is above team manager level, outside the MoU's caps"
@@ -193,9 +215,10 @@ def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal
         RuleCheck(
             "pay_rate_above_cap",
             FAIL if check.pay_excess else PASS,
-            f"£{pay:.2f}/h is £{check.pay_excess}/h above the pay cap of £{cap.max_pay_rate}/h ({version})."
+            f"{_pay(pay, on_costs, check)} is £{check.pay_excess}/h above the pay cap of £{cap.max_pay_rate}/h "
+            f"({version})."
             if check.pay_excess
-            else f"£{pay:.2f}/h is within the pay cap of £{cap.max_pay_rate}/h ({version}).",
+            else f"{_pay(pay, on_costs, check)} is within the pay cap of £{cap.max_pay_rate}/h ({version}).",
         )
     ]
     if cap.max_charge_rate is None:
@@ -212,3 +235,46 @@ def _caps(role, engagement_type: str, start: date, pay: Decimal, charge: Decimal
             )
         )
     return checks
+
+
+def _references(references: list, start: date, version) -> RuleCheck:
+    """The references given with the booking (the placement's own: none is read from another placement)."""
+    needed = version.min_references if version else 0
+    if not needed:
+        return RuleCheck("references_missing", PASS, "No minimum number of references applies on that date.")
+    by_start = [ref for ref in references if ref.given_on <= start]
+    if len(by_start) >= needed:
+        return RuleCheck(
+            "references_missing",
+            PASS,
+            f"{len(by_start)} practice-based references dated by the start ({needed} needed).",
+        )
+    return RuleCheck(
+        "references_missing",
+        FAIL,
+        f"{len(by_start)} practice-based reference{'' if len(by_start) == 1 else 's'} dated by the start; at least "
+        f"{needed} are needed by {_day(start)}. Record them with the placement.",
+    )
+
+
+def _project_team(agency: Agency, authority, worker: Worker | None, project_team: bool, start: date) -> RuleCheck:
+    """Only the agency's own teams at this council are read."""
+    if not project_team:
+        return RuleCheck("project_team_unapproved", PASS, "Not part of a project team.")
+    named = (
+        worker is not None
+        and authority is not None
+        and ProjectTeamMember.objects.filter(
+            worker=worker, team__agency=agency, team__authority=authority, team__approved_on__lte=start
+        ).exists()
+    )
+    if named:
+        return RuleCheck(
+            "project_team_unapproved", PASS, f"The worker is named on a project team of {agency} approved by the start."
+        )
+    return RuleCheck(
+        "project_team_unapproved",
+        FAIL,
+        f"The worker is not named on a project team of {agency} that the council approved by {_day(start)}: the "
+        "council must record the team, naming the worker, before a project-team placement.",
+    )

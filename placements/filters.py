@@ -13,7 +13,7 @@ from agencies.models import Agency
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.scoping import visible_to
 from mou.models import Role
-from placements.models import CapException, PermanentLeaver, Placement, Timesheet
+from placements.models import CapException, PermanentLeaver, Placement, ProjectTeam, Timesheet
 from region.models import Authority
 
 # --- placements
@@ -92,6 +92,21 @@ class PermanentLeaverFilterSet(FilterSet):
     class Meta:
         model = PermanentLeaver
         fields = ["authority", "reason"]
+
+
+class ProjectTeamFilterSet(FilterSet):
+    authority = django_filters.ModelChoiceFilter(
+        field_name="authority", to_field_name="code", queryset=Authority.objects.all()
+    )
+    agency = IdFilter()
+    approved_on = django_filters.DateFromToRangeFilter()
+    worker_swe_number = django_filters.CharFilter(
+        field_name="members__worker__swe_number", lookup_expr="iexact", distinct=True, label="Names this worker"
+    )
+
+    class Meta:
+        model = ProjectTeam
+        fields = ["authority"]
 
 
 class CapExceptionFilterSet(FilterSet):

@@ -156,6 +156,89 @@ class Placement(models.Model):
 
 
 @pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="references_are_never_deleted", operation=pgtrigger.Delete))
+class Reference(models.Model):
+    """A practice-based reference the agency obtained for the worker of one of its placements (the national rules ask
+    for two by the start). Like every worker fact an agency states, it is that agency's claim, kept with its
+    placement: seen by the agency, the council where the worker is placed and the coordinator, never another agency.
+    """
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="references")
+    referee = models.CharField("referee's name", max_length=120)
+    referee_role = models.CharField("referee's role", max_length=120, help_text="For example: team manager")
+    organisation = models.CharField(max_length=160, help_text="Where the referee worked with the worker")
+    given_on = models.DateField("date of the reference")
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["given_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "referee", "organisation", "given_on"], name="one_record_per_reference"
+            ),
+        ]
+        indexes = [models.Index(fields=["placement", "given_on"])]
+
+    scope = {"agency": "placement__agency", "authority": "placement__authority"}
+
+    def __str__(self):
+        return f"Reference from {self.referee} ({self.organisation}), {self.given_on}"
+
+
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="project_teams_are_never_deleted", operation=pgtrigger.Delete))
+class ProjectTeam(models.Model):
+    """A council's approved project (managed) team from an agency: under the national rules a placement registered
+    as part of a project team needs its worker named on one, approved by the start, with its costs broken down."""
+
+    authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="project_teams")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="project_teams")
+    name = models.CharField(max_length=160, help_text="For example: Assessment team, north locality")
+    service = models.CharField(max_length=200, help_text="The service the team delivers")
+    cost_of_service = models.DecimalField("total cost of the service (£)", max_digits=12, decimal_places=2)
+    approved_by = models.CharField(max_length=160, help_text="Who approved the team at the council (name and post)")
+    approved_on = models.DateField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-approved_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "agency", "name"], name="one_project_team_name_per_agency"),
+            models.CheckConstraint(condition=Q(cost_of_service__gte=0), name="project_team_cost_not_negative"),
+        ]
+
+    scope = {"agency": "agency", "authority": "authority"}
+
+    def __str__(self):
+        return f"{self.name} ({self.agency} at {self.authority})"
+
+
+@pghistory.track()
+@pgtrigger.register(pgtrigger.Protect(name="project_team_members_are_never_deleted", operation=pgtrigger.Delete))
+class ProjectTeamMember(models.Model):
+    """A worker named on an approved project team, with the cost agreed for them."""
+
+    team = models.ForeignKey(ProjectTeam, on_delete=models.PROTECT, related_name="members")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="project_teams")
+    role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="+")
+    cost = models.DecimalField("cost of this worker (£)", max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["team", "worker__swe_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "worker"], name="worker_named_once_per_team"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="project_team_member_cost_not_negative"),
+        ]
+
+    scope = {"agency": "team__agency", "authority": "team__authority"}
+
+    def __str__(self):
+        return f"{self.worker} on {self.team}"
+
+
+@pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="cap_exceptions_are_never_deleted", operation=pgtrigger.Delete))
 class CapException(models.Model):
     """A council's signed approval to pay above the cap on one placement, until a date.

@@ -1,5 +1,6 @@
 """Writes for placements, leavers and cap exceptions. Timesheet submission lives in placements/timesheets/."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,15 @@ from accounts.permissions import require_coordinator
 from agencies.models import Agency
 from futuresocial.history import changed_by
 from mou.signals import JudgedWork
-from placements.models import CapException, PermanentLeaver, Placement, Worker
+from placements.models import (
+    CapException,
+    PermanentLeaver,
+    Placement,
+    ProjectTeam,
+    ProjectTeamMember,
+    Reference,
+    Worker,
+)
 from placements.watermark import hold_audit_watermark
 
 
@@ -61,9 +70,11 @@ def placement_register(
     end_date: date | None = None,
     project_team: bool = False,
     worker_qualified_on: date | None = None,
+    references: list["ReferenceInput"] | None = None,
     by=None,
 ) -> Placement:
-    """Register a placement. Refused while the agency is suspended or removed (SPEC §3 Suspension)."""
+    """Register a placement, with the practice-based references the agency holds for its worker. Refused while the
+    agency is suspended or removed (SPEC §3 Suspension)."""
     # Lock the agency row: a suspension imposed at this moment must not let one more placement through.
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     hold_audit_watermark()  # the audit judges placements by id: this one must not commit behind its watermark
@@ -87,6 +98,8 @@ def placement_register(
     )
     placement.full_clean()
     placement.save()
+    for given in references or []:
+        _reference_add(placement, given, by=by)
     return placement
 
 
@@ -191,3 +204,130 @@ def cap_exception_record(
             placement_id=placement.pk,
         ).announce(by=by)
     return exception
+
+
+# --- What an agency records of its worker's references, and a council's project teams (the national rules)
+
+
+@dataclass(frozen=True)
+class ReferenceInput:
+    """A practice-based reference as an agency gives it: who gave it, in what role, where, and when."""
+
+    referee: str
+    referee_role: str
+    organisation: str
+    given_on: date
+
+
+def _reference_add(placement: Placement, given: ReferenceInput, *, by) -> Reference:
+    if given.given_on > timezone.localdate():
+        raise ValidationError({"given_on": "The date of a reference cannot be in the future."})
+    reference = Reference(
+        placement=placement,
+        referee=given.referee.strip(),
+        referee_role=given.referee_role.strip(),
+        organisation=given.organisation.strip(),
+        given_on=given.given_on,
+        recorded_by=by,
+    )
+    if Reference.objects.filter(
+        placement=placement,
+        referee__iexact=reference.referee,
+        organisation__iexact=reference.organisation,
+        given_on=reference.given_on,
+    ).exists():
+        raise ValidationError(
+            {
+                "referee": f"A reference from {reference.referee} ({reference.organisation}) dated "
+                f"{reference.given_on:%-d %B %Y} is already recorded for this placement."
+            }
+        )
+    reference.full_clean()
+    reference.save()
+    return reference
+
+
+@transaction.atomic
+def reference_record(*, placement: Placement, reference: ReferenceInput, by=None) -> Reference:
+    """Record a practice-based reference for a placement's worker (the agency's claim, kept with its placement). One
+    dated by the start may settle a `references_missing` case: the audit judges the placement again."""
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    with changed_by(by, action="reference recorded"):
+        recorded = _reference_add(placement, reference, by=by)
+    if recorded.given_on <= placement.start_date:
+        JudgedWork(
+            reason=f"Reference {recorded.pk} recorded for placement {placement.pk}",
+            placements_from=placement.start_date,
+            placements_until=placement.start_date,
+            placement_id=placement.pk,
+        ).announce(by=by)
+    return recorded
+
+
+@dataclass(frozen=True)
+class TeamMemberInput:
+    """A worker named on a project team: registration number, role and the cost agreed for them."""
+
+    worker_swe_number: str
+    role: object  # mou.Role
+    cost: Decimal
+
+
+@transaction.atomic
+def project_team_record(
+    *,
+    authority,
+    agency: Agency,
+    name: str,
+    service: str,
+    cost_of_service: Decimal,
+    approved_by: str,
+    approved_on: date,
+    members: list[TeamMemberInput],
+    by=None,
+) -> ProjectTeam:
+    """A council records a project team it approved: the agency, the service and its cost, who approved it and
+    when, and every worker on it with their cost. The national rules allow project teams only so: a placement
+    registered as part of one is judged against it (rule `project_team_unapproved`)."""
+    if approved_on > timezone.localdate():
+        raise ValidationError({"approved_on": "Record a team once it is approved: the date cannot be in the future."})
+    if not members:
+        raise ValidationError({"members": "Name at least one worker on the team."})
+    if ProjectTeam.objects.filter(authority=authority, agency=agency, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": f"{agency} already has a project team called {name.strip()} here."})
+    team = ProjectTeam(
+        authority=authority,
+        agency=agency,
+        name=name.strip(),
+        service=service.strip(),
+        cost_of_service=cost_of_service,
+        approved_by=approved_by.strip(),
+        approved_on=approved_on,
+        recorded_by=by,
+    )
+    team.full_clean()
+    with changed_by(by, action="project team recorded"):
+        team.save()
+        for member in members:
+            project_team_member_add(team=team, member=member, by=by)
+    return team
+
+
+@transaction.atomic
+def project_team_member_add(*, team: ProjectTeam, member: TeamMemberInput, by=None) -> ProjectTeamMember:
+    """Name a worker on an approved team, with their cost. The worker's placements of that agency registered as
+    project-team placements from the team's approval are judged again."""
+    worker = worker_for(swe_number=member.worker_swe_number)
+    if team.members.filter(worker=worker).exists():
+        raise ValidationError({"members": f"{worker.swe_number} is already named on {team.name}."})
+    named = ProjectTeamMember(team=team, worker=worker, role=member.role, cost=member.cost)
+    named.full_clean()
+    with changed_by(by, action="worker named on a project team"):
+        named.save()
+    JudgedWork(
+        reason=f"{worker.swe_number} named on an approved project team",
+        placements_from=team.approved_on,
+        agency_id=team.agency_id,
+        worker_id=worker.pk,
+    ).announce(by=by)
+    return named

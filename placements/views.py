@@ -118,6 +118,7 @@ def placement_detail(request, pk):
         pay_rate=placement.pay_rate,
         charge_rate=placement.charge_rate,
         engagement_type=placement.engagement_type,
+        on_costs=placement.on_costs,
     )
     verdict = cap_verdict(check=check, role=placement.role, charge_rate=placement.charge_rate)
     return render(

@@ -8,11 +8,17 @@ from compliance.api.audit import AuditRunViewSet
 from compliance.api.breaches import BreachViewSet
 from compliance.api.corrective_actions import CorrectiveActionViewSet
 from compliance.api.suspensions import SuspensionViewSet
-from dfe.api import DfeReturnView
+from dfe.api import DfeReturnFiledView, DfeReturnFileView, DfeReturnView
 from futuresocial.api.views import TokenView
 from futuresocial.security import api_docs, login_throttled
 from mou.api import CapCheckView, MouVersionViewSet, RoleViewSet
-from placements.api import CapExceptionViewSet, PermanentLeaverViewSet, PlacementViewSet, TimesheetViewSet
+from placements.api import (
+    CapExceptionViewSet,
+    PermanentLeaverViewSet,
+    PlacementViewSet,
+    ProjectTeamViewSet,
+    TimesheetViewSet,
+)
 from workforce.api import AuthorityViewSet, WorkforceReturnViewSet, WorkforceStatsView
 
 router = DefaultRouter()
@@ -23,6 +29,7 @@ router.register("mou-versions", MouVersionViewSet)
 router.register("placements", PlacementViewSet)
 router.register("permanent-leavers", PermanentLeaverViewSet)
 router.register("cap-exceptions", CapExceptionViewSet)
+router.register("project-teams", ProjectTeamViewSet)
 router.register("timesheets", TimesheetViewSet)
 router.register("audit-runs", AuditRunViewSet)
 router.register("breaches", BreachViewSet)
@@ -37,5 +44,7 @@ urlpatterns = [
     path("cap-check/", CapCheckView.as_view(), name="api-cap-check"),
     path("stats/workforce/", WorkforceStatsView.as_view(), name="api-stats-workforce"),
     path("dfe-returns/", DfeReturnView.as_view(), name="api-dfe-returns"),
+    path("dfe-returns/file/", DfeReturnFileView.as_view(), name="api-dfe-returns-file"),
+    path("dfe-returns/filed/", DfeReturnFiledView.as_view(), name="api-dfe-returns-filed"),
     path("", include(router.urls)),
 ]

@@ -40,6 +40,8 @@ FIELDS = {
     "binds_existing_from": "",
     "cooling_off_months": "12",
     "min_experience_years": "3",
+    "min_references": "2",
+    "cap_basis": "pay",
     "notes": "Agreed by the board",
 }
 

@@ -41,6 +41,8 @@ def test_a_placement_within_every_rule_is_allowed_and_nothing_is_stored(versions
         "experience_below_minimum": "pass",
         "pay_rate_above_cap": "pass",
         "charge_rate_above_cap": "pass",
+        "references_missing": "pass",
+        "project_team_unapproved": "pass",
     }
     assert checks["pay_rate_above_cap"][1] == "£25.50/h is within the pay cap of £26.00/h (2025)."
     assert not Placement.objects.exists() and not Worker.objects.exists()
