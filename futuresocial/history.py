@@ -68,7 +68,8 @@ HISTORY_MODELS = {
     "agencies.suspension": HistorySubject(),
     "agencies.agency": HistorySubject(),
     "placements.capexception": HistorySubject(),
-    "placements.placement": HistorySubject(),
+    "placements.placement": HistorySubject(children=("placements.Reference",)),
+    "placements.projectteam": HistorySubject(children=("placements.ProjectTeamMember",)),
     "placements.permanentleaver": HistorySubject(),
     # A worker is shared by every agency and council that placed them: their history would name another agency's
     # users to each. The region reads it; tenants see the worker on their placements.

@@ -3,8 +3,10 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from agencies.models import Agency
 from futuresocial.forms import DATE_INPUT
 from mou.models import EngagementType, Role
+from placements.services import ReferenceInput, TeamMemberInput
 from region.models import Authority
 
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}
@@ -79,6 +81,120 @@ class PlacementForm(forms.Form):
         if start and end and end < start:
             self.add_error("end_date", "The end date is before the start date.")
         return cleaned
+
+
+# --- References and project teams (the national rules)
+
+
+class ReferenceForm(forms.Form):
+    """A practice-based reference. On the registration form a reference left empty is not recorded; partly filled
+    in, it says what is missing."""
+
+    referee = forms.CharField(label="Referee's name", max_length=120, required=False)
+    referee_role = forms.CharField(
+        label="Referee's role", max_length=120, required=False, help_text="For example: team manager"
+    )
+    organisation = forms.CharField(max_length=160, required=False, help_text="Where the referee worked with the worker")
+    given_on = forms.DateField(label="Date of the reference", required=False, widget=DATE_INPUT)
+
+    MISSING = {
+        "referee": "Enter the referee's name",
+        "referee_role": "Enter the referee's role",
+        "organisation": "Enter the organisation",
+        "given_on": "Enter the date of the reference",
+    }
+
+    def __init__(self, *args, required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required = required
+        if required:
+            for name, message in self.MISSING.items():
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = message
+
+    def clean(self):
+        cleaned = super().clean()
+        filled = [name for name in self.MISSING if cleaned.get(name)]
+        if filled or self.required:
+            for name, message in self.MISSING.items():
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def reference(self):
+        """The reference typed in, or None for a row left empty."""
+        data = self.cleaned_data
+        if not data.get("referee"):
+            return None
+        return ReferenceInput(**{name: data[name] for name in self.MISSING})
+
+
+RegistrationReferencesFormSet = forms.formset_factory(ReferenceForm, extra=2, max_num=2)
+
+
+class ProjectTeamForm(forms.Form):
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.all(), label="Council or trust", empty_label="Choose the council or trust"
+    )
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), empty_label="Choose the agency")
+    name = forms.CharField(label="Team name", max_length=160, help_text="For example: Assessment team, north")
+    service = forms.CharField(label="Service the team delivers", max_length=200)
+    cost_of_service = forms.DecimalField(
+        label="Total cost of the service (£)",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        widget=forms.TextInput(MONEY_ATTRS),
+    )
+    approved_by = forms.CharField(
+        label="Approved by", max_length=160, help_text="Name and post of who approved the team at the council"
+    )
+    approved_on = forms.DateField(label="Approved on", widget=DATE_INPUT)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_council:
+            # A council records its own teams: its authority is not a choice.
+            del self.fields["authority"]
+
+
+class TeamMemberForm(forms.Form):
+    worker_swe_number = SweNumberField(
+        label="Registration number",
+        max_length=12,
+        required=False,
+        validators=[
+            RegexValidator(r"^SW[0-9]{1,10}$", "A Social Work England registration number looks like SW123456.")
+        ],
+    )
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.all(), to_field_name="code", required=False, empty_label="Choose the role"
+    )
+    cost = forms.DecimalField(
+        label="Cost (£)",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        widget=forms.TextInput(MONEY_ATTRS),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("worker_swe_number"):
+            for name, message in (("role", "Choose the worker's role"), ("cost", "Enter the cost of this worker")):
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def member(self):
+        data = self.cleaned_data
+        if not data.get("worker_swe_number"):
+            return None
+        return TeamMemberInput(worker_swe_number=data["worker_swe_number"], role=data["role"], cost=data["cost"])
+
+
+TeamMembersFormSet = forms.formset_factory(TeamMemberForm, extra=6, max_num=30)
 
 
 # --- Timesheets

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placements import views
+from placements import views, views_teams
 
 app_name = "placements"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("placements/", views.placement_list, name="list"),
     path("placements/new/", views.placement_new, name="new"),
     path("placements/<int:pk>/", views.placement_detail, name="detail"),
+    path("placements/<int:pk>/references/new/", views.reference_new, name="reference-new"),
+    path("project-teams/", views_teams.team_list, name="teams"),
+    path("project-teams/new/", views_teams.team_new, name="team-new"),
+    path("project-teams/<int:pk>/", views_teams.team_detail, name="team-detail"),
     path("placements/<int:pk>/timesheets/new/", views.timesheet_new, name="timesheet-new"),
     path("timesheets/upload/", views.timesheet_upload, name="upload"),
     path("timesheets/upload/template.csv", views.timesheet_upload_template, name="upload-template"),

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.http import HttpResponse
@@ -22,12 +22,14 @@ from accounts.decorators import agency_user_required, coordinator_required, regi
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
-from mou.selectors import cap_check
+from mou.selectors import cap_check, version_in_force
 from placements.booking import booking_check
 from placements.filters import PlacementListFilterSet
 from placements.forms import (
     CapCheckForm,
     PlacementForm,
+    ReferenceForm,
+    RegistrationReferencesFormSet,
     TimesheetUploadForm,
     TimesheetWeekFormSet,
     VerifyQualificationForm,
@@ -35,7 +37,7 @@ from placements.forms import (
 )
 from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine, Worker
 from placements.selectors import claims_of, qualification_conflicts
-from placements.services import agency_refusal, placement_register, worker_qualification_verify
+from placements.services import agency_refusal, placement_register, reference_record, worker_qualification_verify
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.uploads import timesheet_upload as upload_service
 
@@ -82,19 +84,25 @@ def placement_new(request):
             status=403 if request.method == "POST" else 200,
         )
     form = PlacementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and request.POST.get("check"):
+    # A post without the references' rows (a script, an old form) records none.
+    sent = request.method == "POST" and "references-TOTAL_FORMS" in request.POST
+    references = RegistrationReferencesFormSet(request.POST if sent else None, prefix="references")
+    context = {"form": form, "references": references, "agency": agency}
+    valid = request.method == "POST" and form.is_valid() & (not sent or references.is_valid())
+    given = [ref for ref in (row.reference() for row in references) if ref] if valid and sent else []
+    if valid and request.POST.get("check"):
         # The booking check: every rule's answer, nothing stored; the form stays filled in to register.
-        booking = booking_check(agency=agency, **form.cleaned_data)
-        return render(request, "placements/placement_form.html", {"form": form, "agency": agency, "booking": booking})
-    if request.method == "POST" and form.is_valid():
+        booking = booking_check(agency=agency, references=given, **form.cleaned_data)
+        return render(request, "placements/placement_form.html", {**context, "booking": booking})
+    if valid:
         try:
-            placement = placement_register(agency=agency, by=request.user, **form.cleaned_data)
+            placement = placement_register(agency=agency, references=given, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.SERVICE_FIELDS)
         else:
             messages.success(request, f"Placement registered: {placement.worker} as {placement.role.name}.")
             return redirect("placements:detail", pk=placement.pk)
-    return render(request, "placements/placement_form.html", {"form": form, "agency": agency})
+    return render(request, "placements/placement_form.html", context)
 
 
 @login_required
@@ -131,8 +139,33 @@ def placement_detail(request, pk):
             "verdict": verdict,
             "today": timezone.localdate(),
             "may_submit": request.user.is_agency,
+            "references": placement.references.all(),
+            "may_add_reference": _may_add_reference(request.user, placement),
+            "version": version_in_force(on=placement.start_date),
         },
     )
+
+
+def _may_add_reference(user, placement) -> bool:
+    return user.is_coordinator or (user.is_agency and user.agency_id == placement.agency_id)
+
+
+@login_required
+def reference_new(request, pk):
+    """Record a practice-based reference for a placement's worker: its agency, or the coordinator."""
+    placement = get_object_or_404(_placements(request.user), pk=pk)
+    if not _may_add_reference(request.user, placement):
+        raise PermissionDenied("Only the placement's agency or the coordinator can record its references.")
+    form = ReferenceForm(request.POST if request.method == "POST" else None, required=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference = reference_record(placement=placement, reference=form.reference(), by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(request, f"Reference from {reference.referee} recorded.")
+            return redirect("placements:detail", pk=placement.pk)
+    return render(request, "placements/reference_form.html", {"form": form, "placement": placement})
 
 
 # --- Timesheets
