@@ -1,12 +1,13 @@
 """`GET /api/v1/dfe-returns/?authority=E08000029&quarter=2025-Q1`: a council's DfE quarterly return as JSON, or as
 CSV (`?format=csv`: the whole return, a leading `section` column naming each row's section; `&section=` for one) or
-an XLSX workbook (`?format=xlsx`)."""
+an XLSX workbook (`?format=xlsx`). `POST /api/v1/dfe-returns/file/` files a quarter's return; `GET
+/api/v1/dfe-returns/filed/` gives it back as filed, with the differences from today's."""
 
 from django.http import Http404
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -14,9 +15,10 @@ from rest_framework.views import APIView
 
 from dfe.exports import return_csv, return_xlsx, section_csv
 from dfe.returns import SECTIONS, BadQuarter, Quarter, UnknownAuthority, authority_by_code, dfe_return
-
-MONEY = dict(max_digits=14, decimal_places=2)
-RATE = dict(max_digits=7, decimal_places=2)
+from dfe.selectors import differences, filing_of, live_return_json
+from dfe.serializers import DfeReturnSerializer, FiledReturnDifferencesSerializer, FiledReturnSerializer
+from dfe.services import dfe_return_file
+from futuresocial.api.serializers import service_errors
 
 
 class CouncilOrRegional(BasePermission):
@@ -35,19 +37,15 @@ class FilesByQueryParameter(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class DfeReturnQuerySerializer(serializers.Serializer):
+class AuthorityQuarterSerializer(serializers.Serializer):
+    """Which return: the authority and the quarter, as every dfe-returns endpoint names them."""
+
     authority = serializers.CharField(
         required=False,
         help_text="ONS code (E08000029) or DfE LA code (334). A council's own by default; required otherwise",
     )
     quarter = serializers.CharField(
         required=False, help_text="YYYY-QN, e.g. 2025-Q1 = January to March 2025 (default: the last complete quarter)"
-    )
-    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
-    section = serializers.ChoiceField(
-        choices=list(SECTIONS),
-        required=False,
-        help_text="With format=csv: one section only (default: the whole return, a leading `section` column)",
     )
 
     def validate_quarter(self, value):
@@ -57,114 +55,13 @@ class DfeReturnQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(str(error)) from error
 
 
-class AuthorityBriefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    la_code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class ReturnPlacementSerializer(serializers.Serializer):
-    placement = serializers.IntegerField()
-    worker_swe_number = serializers.CharField(help_text="Social Work England registration number")
-    role = serializers.CharField(help_text="Role type: SW, SSW, AP, TM, IRO (capped) or SM")
-    role_name = serializers.CharField()
-    engagement_type = serializers.CharField()
-    agency = serializers.CharField()
-    agency_company_number = serializers.CharField()
-    hourly_pay = serializers.DecimalField(**RATE)
-    hourly_charge = serializers.DecimalField(**RATE)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(allow_null=True)
-    project_team = serializers.BooleanField()
-
-
-class ReturnBreachSerializer(serializers.Serializer):
-    breach = serializers.IntegerField()
-    rule = serializers.CharField()
-    rule_label = serializers.CharField()
-    status = serializers.CharField()
-    severity = serializers.CharField()
-    agency = serializers.CharField()
-    placement = serializers.IntegerField(allow_null=True)
-    worker_swe_number = serializers.CharField(allow_null=True)
-    detected_on = serializers.DateField()
-    mou_version = serializers.CharField(allow_null=True)
-    cap = serializers.DecimalField(**RATE, allow_null=True)
-    excess_in_quarter = serializers.DecimalField(**MONEY, help_text="£ above the cap on work dated in the quarter")
-    excess_total = serializers.DecimalField(**MONEY, help_text="£ above the cap, the whole case")
-    description = serializers.CharField(allow_blank=True)
-
-
-class ReturnSignOffSerializer(serializers.Serializer):
-    cap_exception = serializers.IntegerField()
-    placement = serializers.IntegerField()
-    worker_swe_number = serializers.CharField()
-    role = serializers.CharField()
-    agency = serializers.CharField()
-    hourly_pay = serializers.DecimalField(**RATE)
-    signed_by_dcs = serializers.CharField(help_text="Director of children's services")
-    signed_by_chief_executive = serializers.CharField()
-    reason = serializers.CharField()
-    valid_from = serializers.DateField()
-    valid_until = serializers.DateField()
-
-
-class ReturnAgencySerializer(serializers.Serializer):
-    agency = serializers.CharField()
-    agency_id = serializers.IntegerField()
-    company_number = serializers.CharField()
-    standing = serializers.CharField(help_text="Standing today")
-    breaches = serializers.IntegerField(help_text="Breach cases at the authority in the quarter")
-    excess_in_quarter = serializers.DecimalField(**MONEY)
-    suspensions = serializers.CharField(allow_blank=True, help_text="Suspensions in effect during the quarter")
-    why = serializers.CharField()
-
-
-class ReturnMonthSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM")
-    placements = serializers.IntegerField(help_text="Placements with work in the month")
-    hours = serializers.DecimalField(max_digits=12, decimal_places=2)
-    pay_total = serializers.DecimalField(**MONEY)
-    total_cost = serializers.DecimalField(**MONEY, help_text="Charge rate × hours of the current timesheet lines")
-
-
-class ReturnComplianceSerializer(serializers.Serializer):
-    rule = serializers.CharField(help_text="The rule's code (SPEC §4), as breach cases name it")
-    rule_label = serializers.CharField()
-    complied = serializers.BooleanField(help_text="No breach case of this rule at the authority in the quarter")
-    placements = serializers.IntegerField(help_text="Placements with a case of this rule in the quarter")
-    reasons = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Each case; each case dismissed, with why; for the caps, each sign-off that allowed pay above them",
+class DfeReturnQuerySerializer(AuthorityQuarterSerializer):
+    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
+    section = serializers.ChoiceField(
+        choices=list(SECTIONS),
+        required=False,
+        help_text="With format=csv: one section only (default: the whole return, a leading `section` column)",
     )
-
-
-class DfeReturnSerializer(serializers.Serializer):
-    authority = AuthorityBriefSerializer()
-    quarter = serializers.CharField()
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-    generated_at = serializers.DateTimeField()
-    total_cost = serializers.DecimalField(**MONEY)
-    placements = ReturnPlacementSerializer(many=True, help_text="Placements at the authority active in the quarter")
-    breaches = ReturnBreachSerializer(
-        many=True, help_text="Breach cases at the authority detected in the quarter or with offending work in it"
-    )
-    sign_offs = ReturnSignOffSerializer(
-        many=True, help_text="Cap exceptions (signed by the DCS and the chief executive) valid during the quarter"
-    )
-    agencies = ReturnAgencySerializer(
-        many=True, help_text="Agencies with breaches there in the quarter, or suspended in it while supplying it"
-    )
-    monthly_costs = ReturnMonthSerializer(many=True)
-    compliance = ReturnComplianceSerializer(
-        many=True, help_text="Compliance with each rule over the quarter's placements at the authority"
-    )
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["quarter"] = str(instance.quarter)
-        return data
 
 
 class DfeReturnView(APIView):
@@ -201,7 +98,7 @@ class DfeReturnView(APIView):
         params = DfeReturnQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        authority = self._authority(request.user, data.get("authority"))
+        authority = authority_asked(request.user, data.get("authority"))
         ret = dfe_return(authority=authority, quarter=data.get("quarter") or Quarter.last_complete())
         if data["format"] == "csv":
             return section_csv(ret, data["section"]) if data.get("section") else return_csv(ret)
@@ -209,15 +106,105 @@ class DfeReturnView(APIView):
             return return_xlsx(ret)
         return Response(DfeReturnSerializer(ret).data)
 
-    def _authority(self, user, code):
-        if not code:
-            if user.is_council:
-                return user.authority
-            raise serializers.ValidationError({"authority": ["Name the authority: its ONS code, e.g. E08000029."]})
-        try:
-            authority = authority_by_code(code, user=user)
-        except UnknownAuthority as error:
-            raise serializers.ValidationError({"authority": [str(error)]}) from error
-        if authority is None:
-            raise Http404("No such authority among those whose return you may read.")
-        return authority
+
+def authority_asked(user, code):
+    """The authority a request names (a council's own when it names none): a 400 when unknown or missing, a 404 when
+    it is one whose return `user` may not read (another council's)."""
+    if not code:
+        if user.is_council:
+            return user.authority
+        raise serializers.ValidationError({"authority": ["Name the authority: its ONS code, e.g. E08000029."]})
+    try:
+        authority = authority_by_code(code, user=user)
+    except UnknownAuthority as error:
+        raise serializers.ValidationError({"authority": [str(error)]}) from error
+    if authority is None:
+        raise Http404("No such authority among those whose return you may read.")
+    return authority
+
+
+# --- Filing: `POST dfe-returns/file/` files a quarter's return; `GET dfe-returns/filed/` reads it back, with what
+# has changed in the data since.
+
+
+class FilesReturns(BasePermission):
+    message = (
+        "A council files its own DfE return, and the workforce coordinator any council's: analysts and agencies cannot."
+    )
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_coordinator or (user.is_council and user.authority_id)))
+
+
+class DfeReturnFileSerializer(AuthorityQuarterSerializer):
+    quarter = serializers.CharField(help_text="YYYY-QN, e.g. 2025-Q1: a quarter that has ended")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="Kept with the filed return"
+    )
+
+
+class DfeReturnFileView(APIView):
+    permission_classes = [FilesReturns]
+
+    @extend_schema(
+        operation_id="dfe_return_file",
+        description=(
+            "File a council's DfE quarterly return: the return as `GET dfe-returns/` gives it now is stored as "
+            "filed, with who filed it and when, and never changes. Once per authority and quarter: filing again is "
+            "a 400 naming who filed it and when (the filed return is not changed; correcting it is not done here). "
+            "A quarter that has not ended is a 400. A council files its own authority's (another authority: 404), "
+            "the coordinator any; analysts and agencies 403."
+        ),
+        request=DfeReturnFileSerializer,
+        responses={
+            201: FiledReturnSerializer,
+            400: OpenApiResponse(
+                description='Already filed, or not ended: {"quarter": ["2025-Q2 ends on 30 June 2025: file it '
+                'after."]}, {"non_field_errors": ["The 2025-Q1 return of Solihull was already filed by …"]}'
+            ),
+            403: OpenApiResponse(description="An analyst or an agency user"),
+            404: OpenApiResponse(description="Another council's authority"),
+        },
+    )
+    def post(self, request):
+        body = DfeReturnFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        authority = authority_asked(request.user, data.get("authority"))
+        with service_errors():
+            filing = dfe_return_file(authority=authority, quarter=data["quarter"], by=request.user, note=data["note"])
+        return Response(FiledReturnSerializer(filing).data, status=status.HTTP_201_CREATED)
+
+
+class DfeReturnFiledView(APIView):
+    permission_classes = [CouncilOrRegional]
+
+    @extend_schema(
+        operation_id="dfe_return_filed",
+        description=(
+            "A council's DfE quarterly return as filed (`return`: the JSON `GET dfe-returns/` gave when it was "
+            "filed), with who filed it, when and their note, and `differences`: today's return against it, section "
+            "by section — rows `added` (in today's only), `removed` (in the filed one only) and `changed` (each "
+            "field's filed value and value now), rows matched by placement, breach, cap_exception, agency_id, month "
+            "or rule. 404 when the quarter has not been filed. Who may read it as for `GET dfe-returns/`."
+        ),
+        parameters=[AuthorityQuarterSerializer],
+        responses={
+            200: FiledReturnDifferencesSerializer,
+            400: OpenApiResponse(description='Field errors, e.g. {"quarter": ["“2025-Q5” is not a quarter: …"]}'),
+            403: OpenApiResponse(description="An agency user"),
+            404: OpenApiResponse(description="Another council's authority, or a quarter not filed"),
+        },
+    )
+    def get(self, request):
+        params = AuthorityQuarterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        authority = authority_asked(request.user, data.get("authority"))
+        quarter = data.get("quarter") or Quarter.last_complete()
+        filing = filing_of(authority=authority, quarter=quarter)
+        if filing is None:
+            raise Http404(f"{authority}'s return for {quarter} has not been filed.")
+        diff = differences(filing.filed, live_return_json(authority=authority, quarter=quarter))
+        return Response(FiledReturnDifferencesSerializer(filing, context={"differences": diff}).data)

@@ -15,7 +15,8 @@ from futuresocial.exports import XLSX, Table, spreadsheet_safe, table_csv
 
 
 def _stem(ret: DfeReturn) -> str:
-    return f"dfe-return-{ret.authority.code}-{ret.quarter}"
+    # The return as filed is named apart from today's, so an officer never mistakes one file for the other.
+    return f"dfe-return-{ret.authority.code}-{ret.quarter}" + ("-filed" if ret.filed else "")
 
 
 def return_csv(ret: DfeReturn) -> HttpResponse:
@@ -52,6 +53,10 @@ def return_xlsx(ret: DfeReturn) -> HttpResponse:
     cover.append(["Period", ret.period_start, ret.period_end])
     cover.append(["Generated at", timezone.localtime(ret.generated_at).replace(tzinfo=None)])
     cover.append(["Total cost in the quarter (£)", float(ret.total_cost)])
+    if ret.filed:
+        cover.append(["Filed by", spreadsheet_safe(str(ret.filed.filed_by))])
+        cover.append(["Filed at", timezone.localtime(ret.filed.filed_at).replace(tzinfo=None)])
+        cover.append(["Note", spreadsheet_safe(ret.filed.note)])
     for key in SECTIONS:
         title, headings, rows = ret.section(key)
         sheet = book.create_sheet(title[:31])

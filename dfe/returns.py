@@ -222,6 +222,7 @@ class DfeReturn:
     monthly_costs: list[dict]
     compliance: list[dict] = None
     generated_at: object = None
+    filed: object = None  # the FiledReturn these figures are the snapshot of (dfe.selectors.as_filed); None: live
 
     @property
     def period_start(self):

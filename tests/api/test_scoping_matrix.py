@@ -148,6 +148,17 @@ OTHER_READS = {
             "beta": 403,
         },
     },
+    # The world files no return: who is let in as far as "not filed" (404); the other council's authority is a 404
+    # before that, an agency a 403.
+    "/api/v1/dfe-returns/filed/": {
+        f"?authority={S_CODE}&quarter=2025-Q1": {
+            **{p: 404 for p in REGIONAL},
+            "solihull": 404,
+            "coventry": 404,
+            "alpha": 403,
+            "beta": 403,
+        },
+    },
     "/api/v1/mou-versions/{id}/what-if/": {
         "draft 0": {**{p: 200 for p in REGIONAL}, **{p: 404 for p in TENANT}},
         "in_force 0": {**{p: 400 for p in REGIONAL}, **{p: 403 for p in TENANT}},
@@ -170,6 +181,7 @@ WRITERS = {
     ("patch", "/api/v1/placements/{id}/"): {AG, C},
     ("post", "/api/v1/permanent-leavers/"): {CO, C},
     ("post", "/api/v1/cap-exceptions/"): {CO, C},
+    ("post", "/api/v1/dfe-returns/file/"): {CO, C},
     ("post", "/api/v1/timesheets/"): {AG},
     ("post", "/api/v1/timesheets/upload/"): {AG},
     ("post", "/api/v1/audit-runs/"): {C},
@@ -246,6 +258,11 @@ CREATE_ELSEWHERE = {
         "placement": w["placement A@C" if persona == "solihull" else "placement A@S"].pk,
         "description": "Approached a worker in post",
     },
+    # Filing another council's return: 404, as reading it is (dfe.api.authority_asked), not a 400.
+    ("post", "/api/v1/dfe-returns/file/"): lambda persona, w: {
+        "authority": C_CODE if persona == "solihull" else S_CODE,
+        "quarter": "2025-Q1",
+    },
     ("post", "/api/v1/workforce-returns/"): lambda persona, w: {
         "authority": C_CODE if persona == "solihull" else S_CODE,
         "period_end": "2025-03-31",
@@ -262,6 +279,7 @@ CREATE_ELSEWHERE = {
     },
 }
 MULTIPART = {("post", "/api/v1/timesheets/upload/"), ("post", "/api/v1/workforce-returns/upload/")}
+CREATE_ELSEWHERE_STATUS = {("post", "/api/v1/dfe-returns/file/"): 404}  # the rest: 400
 
 
 @pytest.fixture(scope="module")
@@ -407,7 +425,11 @@ def _url(world, path, persona):
 
 def _snapshot():
     """Row counts and last changes of every table the API writes, to show that a refused write changed nothing."""
-    labels = {label for _, label, _ in READS.values()} | {"placements.TimesheetLine", "placements.Worker"}
+    labels = {label for _, label, _ in READS.values()} | {
+        "placements.TimesheetLine",
+        "placements.Worker",
+        "dfe.FiledReturn",
+    }
     return {label: list(apps.get_model(label).objects.order_by("pk").values()) for label in sorted(labels)}
 
 
@@ -438,5 +460,5 @@ def test_a_write_outside_the_role_or_scope_is_refused_and_changes_nothing(world,
             assert send(url).status_code == 404, url
     else:
         response = send(path, CREATE_ELSEWHERE[operation](persona, world))
-        assert response.status_code == 400, response.content
+        assert response.status_code == CREATE_ELSEWHERE_STATUS.get(operation, 400), response.content
     assert _snapshot() == before
