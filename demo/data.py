@@ -96,10 +96,13 @@ MOU_VERSIONS = [
         "binds_existing_from": date(2025, 4, 1),
         "cooling_off_months": 12,
         "min_experience_years": 3,
+        "min_references": 2,
         "notes": (
-            f"{ILLUSTRATIVE} Follows the national rules of 2024: at least 3 years' post-qualifying experience, a cap "
-            "exceeded only with a recorded sign-off by the director of children's services and the chief executive, "
-            "and a quarterly return on agency workers to the Department for Education."
+            f"{ILLUSTRATIVE} Follows the national rules of 2024: at least 3 years' post-qualifying experience, two "
+            "practice-based references by the start, project teams only when the council has approved them with "
+            "every worker named, a cap exceeded only with a recorded sign-off by the director of children's services "
+            "and the chief executive, and a quarterly return on agency workers to the Department for Education. The "
+            "pay cap compares the hourly pay alone, as the region's earlier versions did."
         ),
         "caps": _caps(
             [
@@ -123,6 +126,7 @@ DRAFT_VERSION = {
     "binds_existing_from": date(2027, 10, 1),
     "cooling_off_months": 12,
     "min_experience_years": 3,
+    "min_references": 2,
     "notes": f"{ILLUSTRATIVE} A draft for the what-if: lower SW and SSW caps, the others as in January 2025.",
     "caps": _caps(
         [
@@ -241,3 +245,26 @@ EXCEPTION_REASONS = [
 
 # Official statistics imported at the end, when the import command and the files are there (data/official/).
 OFFICIAL_FILES = ["csww_indicators_2017_to_2025.csv", "csww_headline_measures_2017_to_2022.csv"]
+
+# Practice-based references the demo's agencies record for placements starting under the national rules (2025 on):
+# two each, dated a few weeks before the start, except about one placement in sixteen, which has one.
+REFERENCES_FROM = date(2025, 1, 1)
+REFEREES = [
+    ("Ann Lee", "Team manager"),
+    ("Raj Patel", "Practice supervisor"),
+    ("Grace Okafor", "Service manager"),
+    ("Tom Hughes", "Team manager"),
+    ("Mei Chen", "Principal social worker"),
+    ("Owen Price", "Assistant team manager"),
+]
+REFERENCE_ORGANISATIONS = [
+    "Children's services, Staffordshire County Council",
+    "Children's services, Shropshire Council",
+    "Family support, Gloucestershire County Council",
+    "Children's services, Leicester City Council",
+    "Safeguarding, Derbyshire County Council",
+]
+# Project teams: each agency's project-team placements at a council are on one team the council approved before
+# the first of them, except the workers of the two latest such placements, whom no team names.
+PROJECT_TEAM_UNNAMED = 2
+PROJECT_TEAM_APPROVER = "Director of children's services"

@@ -31,6 +31,11 @@ from demo.data import (
     DRAFT_VERSION,
     MOU_VERSIONS,
     OFFICIAL_FILES,
+    PROJECT_TEAM_APPROVER,
+    PROJECT_TEAM_UNNAMED,
+    REFEREES,
+    REFERENCE_ORGANISATIONS,
+    REFERENCES_FROM,
     RETURN_BASELINES,
     RETURN_FIRST_PERIOD,
     RETURN_LAST_PERIOD,
@@ -40,7 +45,17 @@ from demo.data import (
 from demo.plan import Plan, PlannedPlacement, make_plan, money
 from mou.models import Cap, MouVersion, Role
 from mou.selectors import cap_for
-from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
+from placements.models import (
+    CapException,
+    PermanentLeaver,
+    Placement,
+    ProjectTeam,
+    ProjectTeamMember,
+    Reference,
+    Timesheet,
+    TimesheetLine,
+    Worker,
+)
 from placements.timesheets import week_ending_of
 from region.models import Authority
 from workforce.models import OfficialFigure, WorkforceReturn
@@ -96,6 +111,8 @@ def load_demo() -> Summary:
         placements = _load_workers_and_placements(summary, plan, agencies, versions)
         _load_leavers(summary, plan, users)
         _load_cap_exceptions(summary, plan, placements, users)
+        _load_references(summary, plan, placements, users)
+        _load_project_teams(summary, plan, placements, users)
         _load_timesheets(summary, plan, placements)
         _load_workforce_returns(summary, users)
         _load_official_statistics(summary)
@@ -132,6 +149,7 @@ def _load_versions(summary: Summary) -> list[MouVersion]:
             status=MouVersion.Status.IN_FORCE if spec["effective_from"] == newest else MouVersion.Status.SUPERSEDED,
             cooling_off_months=spec["cooling_off_months"],
             min_experience_years=spec["min_experience_years"],
+            min_references=spec.get("min_references", 0),
             notes=spec["notes"],
         )
     summary.add("MoU versions", len(MOU_VERSIONS), len(missing))
@@ -167,6 +185,7 @@ def _load_draft(summary: Summary) -> None:
             "status": MouVersion.Status.DRAFT,
             "cooling_off_months": spec["cooling_off_months"],
             "min_experience_years": spec["min_experience_years"],
+            "min_references": spec.get("min_references", 0),
             "notes": spec["notes"],
         },
     )
@@ -390,6 +409,92 @@ def _load_cap_exceptions(summary: Summary, plan: Plan, placements: dict, users: 
         )
     CapException.objects.bulk_create(new)
     summary.add("cap exceptions", len(plan.exceptions), len(new))
+
+
+# --- The national rules' records: references and project teams ---------------------------------------------------
+
+
+def _planned_references(planned: PlannedPlacement) -> list[tuple[str, str, str, date]]:
+    """The references an agency recorded for a placement starting under the national rules (its own generator: the
+    same whichever other rows exist)."""
+    if planned.start_date < REFERENCES_FROM:
+        return []
+    rng = random.Random(f"{SEED}:references:{planned.swe_number}:{planned.start_date}")
+    count = 1 if rng.random() < 1 / 16 else 2
+    referees = rng.sample(REFEREES, count)
+    return [
+        (name, role, rng.choice(REFERENCE_ORGANISATIONS), planned.start_date - timedelta(days=rng.randint(10, 60)))
+        for name, role in referees
+    ]
+
+
+def _load_references(summary: Summary, plan: Plan, placements: dict, users: dict[str, User]) -> None:
+    ids = [placement.id for placement, _rates in placements.values()]
+    have = set(Reference.objects.filter(placement_id__in=ids).values_list("placement_id", "referee", "given_on"))
+    wanted = [
+        Reference(
+            placement=placements[planned.key][0],
+            referee=name,
+            referee_role=role,
+            organisation=organisation,
+            given_on=given_on,
+            recorded_by=next((u for u in users.values() if u.agency and u.agency.name == planned.agency), None),
+        )
+        for planned in plan.placements
+        for name, role, organisation, given_on in _planned_references(planned)
+    ]
+    new = _missing(wanted, lambda ref: (ref.placement.id, ref.referee, ref.given_on), have)
+    Reference.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    summary.add("references", len(wanted), len(new))
+
+
+def _load_project_teams(summary: Summary, plan: Plan, placements: dict, users: dict[str, User]) -> None:
+    """One approved team per agency and council with project-team placements, naming their workers with a year's
+    cost (charge × the evaluation's 1,665 hours), except the workers of the latest few such placements."""
+    in_teams = sorted((p for p in plan.placements if p.project_team), key=lambda p: (p.start_date, p.swe_number))
+    unnamed = {p.swe_number for p in in_teams[-PROJECT_TEAM_UNNAMED:]}
+    groups: dict[tuple[str, str], list[PlannedPlacement]] = {}
+    for planned in in_teams:
+        groups.setdefault((planned.agency, planned.authority), []).append(planned)
+    agencies = {agency.name: agency for agency in Agency.objects.filter(name__in={a for a, _ in groups})}
+    authorities = {authority.code: authority for authority in Authority.objects.all()}
+    have = {
+        (team.agency.name, team.authority.code): team
+        for team in ProjectTeam.objects.select_related("agency", "authority").filter(name="Managed service team")
+    }
+    new_teams, new_members, members_total = 0, 0, 0
+    for (agency_name, code), group in groups.items():
+        costs: dict[str, tuple[Role, Decimal]] = {}
+        for planned in group:
+            placement, rates = placements[planned.key]
+            if planned.swe_number not in unnamed:
+                costs[planned.swe_number] = (placement.role, money(rates.charge_rate * 1665))
+        members_total += len(costs)
+        team = have.get((agency_name, code))
+        if team is None:
+            recorder = next((u for u in users.values() if u.authority_id == authorities[code].id), users["coordinator"])
+            team = ProjectTeam.objects.create(
+                authority=authorities[code],
+                agency=agencies[agency_name],
+                name="Managed service team",
+                service="Assessment and child protection casework",
+                cost_of_service=money(sum((cost for _role, cost in costs.values()), Decimal("0")) * Decimal("1.10")),
+                approved_by=PROJECT_TEAM_APPROVER,
+                approved_on=group[0].start_date - timedelta(days=14),
+                recorded_by=recorder,
+            )
+            new_teams += 1
+        named = set(team.members.values_list("worker__swe_number", flat=True))
+        workers = {w.swe_number: w for w in Worker.objects.filter(swe_number__in=costs)}
+        add = [
+            ProjectTeamMember(team=team, worker=workers[number], role=role, cost=cost)
+            for number, (role, cost) in costs.items()
+            if number not in named
+        ]
+        ProjectTeamMember.objects.bulk_create(add)
+        new_members += len(add)
+    summary.add("project teams", len(groups), new_teams)
+    summary.add("project team members", members_total, new_members)
 
 
 # --- Timesheets ----------------------------------------------------------------------------------------------------

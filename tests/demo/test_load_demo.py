@@ -11,7 +11,7 @@ from io import StringIO
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import ExtractIsoWeekDay
 
 import pytest
@@ -24,7 +24,15 @@ from demo.plan import make_plan
 from mou.models import Cap, MouVersion, Role
 from mou.rules import has_min_experience, within_cooling_off
 from mou.selectors import cap_for
-from placements.models import CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
+from placements.models import (
+    CapException,
+    PermanentLeaver,
+    Placement,
+    ProjectTeam,
+    Timesheet,
+    TimesheetLine,
+    Worker,
+)
 from region.models import Authority
 from workforce.models import OfficialFigure, WorkforceReturn
 
@@ -268,6 +276,28 @@ def test_the_14_authorities_have_quarterly_returns_from_2023_to_september_2025()
 
 def test_it_imports_the_official_statistics():
     assert OfficialFigure.objects.filter(authority__isnull=False).values("authority").distinct().count() == 14
+
+
+def test_it_exercises_the_national_rules_references_and_project_teams():
+    """Placements from 2025 have their references, a few only one; project-team placements are on an approved team
+    but for the latest two; so the audit has a case of each new rule to open."""
+    national = MouVersion.objects.get(name="January 2025 national-rules version")
+    assert (national.min_references, national.cap_basis) == (2, "pay")
+    started_2025 = Placement.objects.filter(start_date__gte=date(2025, 1, 1)).annotate(
+        refs=Count("references", filter=Q(references__given_on__lte=F("start_date")))
+    )
+    short = started_2025.filter(refs__lt=2)
+    assert 0 < short.count() < started_2025.count() / 8
+    assert not Placement.objects.filter(start_date__lt=date(2025, 1, 1), references__isnull=False).exists()
+    in_teams = Placement.objects.filter(project_team=True)
+    named = in_teams.filter(
+        worker__project_teams__team__agency=F("agency"),
+        worker__project_teams__team__authority=F("authority"),
+        worker__project_teams__team__approved_on__lte=F("start_date"),
+    )
+    assert in_teams.count() - named.distinct().count() == 2
+    team = ProjectTeam.objects.filter(members__isnull=False).first()
+    assert team.approved_by == "Director of children's services" and team.cost_of_service > 0
 
 
 def test_it_records_no_breaches():
