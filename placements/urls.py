@@ -7,6 +7,7 @@ app_name = "placements"
 urlpatterns = [
     path("placements/", views.placement_list, name="list"),
     path("placements/new/", views.placement_new, name="new"),
+    path("placements/new/check/", views.placement_check_live, name="check-live"),
     path("placements/<int:pk>/", views.placement_detail, name="detail"),
     path("placements/<int:pk>/references/new/", views.reference_new, name="reference-new"),
     path("project-teams/", views_teams.team_list, name="teams"),

@@ -105,6 +105,21 @@ def placement_new(request):
     return render(request, "placements/placement_form.html", context)
 
 
+@agency_user_required
+@require_POST
+def placement_check_live(request):
+    """The booking check as the registration form is filled in (static/js/booking-check.js): the answer's markup
+    once the form holds a whole placement, nothing before. Stores nothing."""
+    form = PlacementForm(request.POST)
+    sent = "references-TOTAL_FORMS" in request.POST
+    references = RegistrationReferencesFormSet(request.POST if sent else None, prefix="references")
+    if not (form.is_valid() and (not sent or references.is_valid())):
+        return HttpResponse("")
+    given = [ref for ref in (row.reference() for row in references) if ref] if sent else []
+    booking = booking_check(agency=request.user.agency, references=given, **form.cleaned_data)
+    return render(request, "placements/_booking_check.html", {"booking": booking})
+
+
 @login_required
 def placement_detail(request, pk):
     placement = get_object_or_404(_placements(request.user), pk=pk)
