@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.db.models import Count
 
 from futuresocial.admin import NeverDeletedMixin, ReadOnlyInline, ReadOnlyMixin, RegionModelAdmin
-from placements.models import CURRENT_LINES, CapException, PermanentLeaver, Placement, Timesheet, TimesheetLine, Worker
+from placements.models import (
+    CURRENT_LINES,
+    CapException,
+    PermanentLeaver,
+    Placement,
+    ProjectTeam,
+    ProjectTeamMember,
+    Reference,
+    Timesheet,
+    TimesheetLine,
+    Worker,
+)
 
 # What a placement's __str__ reads ("SW123 · SW at Solihull via Alpha from 2024-04-01"): joined wherever one is shown.
 PLACEMENT_RELATED = ("worker", "role", "authority", "agency")
@@ -53,6 +64,14 @@ class CapExceptionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
+class ReferenceInline(ReadOnlyInline):
+    """An agency's claim, recorded on its placement's page or through the API: shown here, not edited."""
+
+    model = Reference
+    fields = ("referee", "referee_role", "organisation", "given_on", "recorded_by")
+    show_change_link = False
+
+
 @admin.register(Placement)
 class PlacementAdmin(NeverDeletedMixin, RegionModelAdmin):
     list_display = (
@@ -77,7 +96,7 @@ class PlacementAdmin(NeverDeletedMixin, RegionModelAdmin):
     search_fields = ("=id", "worker__swe_number", "agency__name", "authority__name", "role__code")
     autocomplete_fields = ("agency", "authority", "role", "worker")
     readonly_fields = ("created_by", "created_at")
-    inlines = (CapExceptionInline,)
+    inlines = (CapExceptionInline, ReferenceInline)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*PLACEMENT_RELATED)
@@ -165,3 +184,39 @@ class TimesheetLineAdmin(ReadOnlyMixin, RegionModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("timesheet", *_placement_related("placement"))
+
+
+class ProjectTeamMemberInline(ReadOnlyInline):
+    model = ProjectTeamMember
+    fields = ("worker", "role", "cost")
+    show_change_link = False
+
+
+@admin.register(ProjectTeam)
+class ProjectTeamAdmin(ReadOnlyMixin, RegionModelAdmin):
+    """Recorded by councils on /project-teams/ (or through the API), which has the audit judge the named workers'
+    placements again: shown here, not edited."""
+
+    list_display = ("name", "agency", "authority", "approved_on", "approved_by", "cost_of_service")
+    list_filter = ("authority",)
+    list_select_related = ("agency", "authority")
+    search_fields = ("name", "agency__name", "members__worker__swe_number")
+    date_hierarchy = "approved_on"
+    inlines = (ProjectTeamMemberInline,)
+
+
+@admin.register(ProjectTeamMember)
+class ProjectTeamMemberAdmin(ReadOnlyMixin, RegionModelAdmin):
+    list_display = ("worker", "team", "role", "cost")
+    list_select_related = ("worker", "role", "team__agency", "team__authority")
+    search_fields = ("worker__swe_number", "team__name")
+
+
+@admin.register(Reference)
+class ReferenceAdmin(ReadOnlyMixin, RegionModelAdmin):
+    """An agency's claim about its worker, kept with its placement: shown here, not edited."""
+
+    list_display = ("placement", "referee", "referee_role", "organisation", "given_on", "recorded_by")
+    list_select_related = (*_placement_related("placement"), "recorded_by")
+    search_fields = ("=placement__id", "placement__worker__swe_number", "referee")
+    date_hierarchy = "given_on"

@@ -36,6 +36,7 @@ from placements.models import (
     PermanentLeaver,
     Placement,
     ProjectTeam,
+    ProjectTeamMember,
     Reference,
     Timesheet,
     TimesheetLine,
@@ -366,7 +367,7 @@ class ProjectTeamViewSet(ServiceCreateViewSet):
 
     queryset = (
         ProjectTeam.objects.select_related("authority", "agency")
-        .prefetch_related("members__worker", "members__role")
+        .prefetch_related(Prefetch("members", queryset=ProjectTeamMember.objects.select_related("worker", "role")))
         .order_by("-approved_on", "id")
     )
     serializer_class = ProjectTeamSerializer

@@ -16,6 +16,7 @@ from accounts.models import User
 from agencies.models import Suspension
 from compliance.models import AuditRun, Breach, Query, Rejudge
 from mou.models import MouVersion
+from placements.models import ProjectTeam, Reference
 from tests.factories import (
     AgencyFactory,
     AuditRunFactory,
@@ -97,6 +98,15 @@ def one_of_everything(superuser):
         imposed_by=superuser,
         breaches=[breach],
     )
+    team = ProjectTeam.objects.create(
+        authority=placement.authority,
+        agency=placement.agency,
+        name="Assessment team",
+        service="Assessments",
+        cost_of_service=Decimal("120000.00"),
+        approved_by="A. Director",
+        approved_on=date(2024, 3, 1),
+    )
     objects = [
         superuser,
         authority(),
@@ -109,6 +119,15 @@ def one_of_everything(superuser):
         placement,
         PermanentLeaverFactory(),
         CapExceptionFactory(placement=placement),
+        Reference.objects.create(
+            placement=placement,
+            referee="A. Referee",
+            referee_role="Manager",
+            organisation="X",
+            given_on=date(2024, 3, 1),
+        ),
+        team,
+        team.members.create(worker=placement.worker, role=role(), cost=Decimal("60000.00")),
         timesheet,
         line,
         AuditRunFactory(status=AuditRun.Status.FINISHED, lines_checked=1, breaches_found=1, progress=100),

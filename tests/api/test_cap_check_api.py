@@ -41,6 +41,7 @@ def test_a_rate_over_the_pay_cap_says_by_how_much(agency_user, versions):
         "charge_excess": "0.00",
         "mou_version": v2015.pk,
         "mou_version_name": "January 2015",
+        "on_costs_counted": False,
     }
 
 
@@ -54,6 +55,7 @@ def test_a_rate_on_the_cap_is_within_it(council_user, versions):
         "charge_excess": "0.00",
         "mou_version": v2018.pk,
         "mou_version_name": "April 2018",
+        "on_costs_counted": False,
     }
 
 
@@ -78,6 +80,7 @@ def test_a_role_outside_the_mou_is_always_within_the_cap(agency_user, versions):
         "charge_excess": "0.00",
         "mou_version": None,
         "mou_version_name": None,
+        "on_costs_counted": False,
     }
 
 

@@ -43,6 +43,7 @@ def test_an_agency_registers_a_placement_and_an_unknown_worker_with_it(agency_us
         "on_costs": "0.00",
         "charge_rate": "42.00",
         "project_team": False,
+        "references": [],
     }
     assert placement.created_by == agency_user
     assert (placement.worker_qualified_on, Worker.objects.get().verified_qualified_on) == (date(2019, 7, 15), None)
@@ -220,8 +221,9 @@ def test_an_unknown_authority_in_a_filter_is_a_400(coordinator):
 def test_listing_placements_takes_the_same_queries_for_3_or_30(rows, coordinator, agency_a, django_assert_num_queries):
     PlacementFactory.create_batch(rows, agency=agency_a)
     client = token_client(coordinator)
-    # Savepoint (ATOMIC_REQUESTS); token with its user; count; placements with authority, role and worker; release.
-    with django_assert_num_queries(5):
+    # Savepoint (ATOMIC_REQUESTS); token with its user; count; placements with authority, role and worker; their
+    # references; release.
+    with django_assert_num_queries(6):
         response = client.get("/api/v1/placements/")
     assert response.json()["count"] == rows
 

@@ -160,6 +160,8 @@ def test_the_coordinator_drafts_a_version_with_its_caps(coordinator):
         "status": "draft",
         "cooling_off_months": 12,
         "min_experience_years": 3,
+        "cap_basis": "pay",
+        "min_references": 0,
         "notes": "",
         "caps": [
             {"role": "SW", "engagement_type": None, "max_pay_rate": "33.00", "max_charge_rate": "44.00"},

@@ -78,6 +78,7 @@ READS = {
         },
     ),
     "cap-exceptions": ("cap-exception", "placements.CapException", like_placements()),
+    "project-teams": ("project-team", "placements.ProjectTeam", like_placements()),
     "timesheets": ("timesheet", "placements.Timesheet", like_placements()),
     "audit-runs": (
         "audit-run",
@@ -179,6 +180,8 @@ WRITERS = {
     ("post", "/api/v1/placements/"): {AG, C},
     ("post", "/api/v1/placements/check/"): {AG, C},
     ("patch", "/api/v1/placements/{id}/"): {AG, C},
+    ("post", "/api/v1/placements/{id}/references/"): {AG, C},
+    ("post", "/api/v1/project-teams/"): {CO, C},
     ("post", "/api/v1/permanent-leavers/"): {CO, C},
     ("post", "/api/v1/cap-exceptions/"): {CO, C},
     ("post", "/api/v1/dfe-returns/file/"): {CO, C},
@@ -257,6 +260,16 @@ CREATE_ELSEWHERE = {
         "agency": w["agency A"].pk,
         "placement": w["placement A@C" if persona == "solihull" else "placement A@S"].pk,
         "description": "Approached a worker in post",
+    },
+    ("post", "/api/v1/project-teams/"): lambda persona, w: {
+        "authority": C_CODE if persona == "solihull" else S_CODE,
+        "agency": w["agency A"].pk,
+        "name": "Elsewhere",
+        "service": "Assessments",
+        "cost_of_service": "1000.00",
+        "approved_by": "A. Director",
+        "approved_on": "2025-01-06",
+        "members": [{"worker_swe_number": "SW777003", "role": "SW", "cost": "1.00"}],
     },
     # Filing another council's return: 404, as reading it is (dfe.api.authority_asked), not a 400.
     ("post", "/api/v1/dfe-returns/file/"): lambda persona, w: {
@@ -428,6 +441,8 @@ def _snapshot():
     labels = {label for _, label, _ in READS.values()} | {
         "placements.TimesheetLine",
         "placements.Worker",
+        "placements.Reference",
+        "placements.ProjectTeamMember",
         "dfe.FiledReturn",
     }
     return {label: list(apps.get_model(label).objects.order_by("pk").values()) for label in sorted(labels)}

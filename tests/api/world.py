@@ -15,6 +15,7 @@ from agencies.models import Suspension
 from compliance.corrective_actions import ItemDraft, corrective_action_draft, corrective_action_issue
 from compliance.models import AuditRun, Breach
 from mou.models import MouVersion
+from placements.models import ProjectTeam, ProjectTeamMember, Reference
 from tests.factories import (
     AuditRunFactory,
     BreachFactory,
@@ -70,6 +71,24 @@ def build_world(*, coordinator, agency_a, agency_b, solihull, coventry, copy: in
                 agency=agency, authority=place, start_date=date(2025, 4, 7), pay_rate=Decimal("34.00")
             )
             world[f"placement {name}"] = placement
+            team = ProjectTeam.objects.create(
+                authority=place,
+                agency=agency,
+                name=f"Team {name} {copy}",
+                service="Assessments",
+                cost_of_service=Decimal("100000.00"),
+                approved_by="A. Director",
+                approved_on=date(2025, 1, 6),
+            )
+            ProjectTeamMember.objects.create(team=team, worker=placement.worker, role=role("SW"), cost=Decimal("1.00"))
+            world[f"project-team {name}"] = team
+            Reference.objects.create(
+                placement=placement,
+                referee="R. Referee",
+                referee_role="Manager",
+                organisation="X",
+                given_on=date(2025, 1, 6),
+            )
             world[f"cap-exception {name}"] = CapExceptionFactory(placement=placement)
             timesheet = TimesheetFactory(placement=placement, week_ending=WEEK_ENDING)
             for day in (WEEK_ENDING - timedelta(days=6), WEEK_ENDING - timedelta(days=5)):

@@ -100,10 +100,10 @@ def test_format_csv_gives_the_whole_return_and_section_picks_one(council_user, q
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert list(rows[0])[:3] == ["section", "Placement", "Worker registration number (SWE)"]
-    # 4 placements, 2 breach cases, 2 sign-offs, 3 agencies, 3 months, 5 rules: in the return's order.
+    # 4 placements, 2 breach cases, 2 sign-offs, 3 agencies, 3 months, 7 rules: in the return's order.
     assert [row["section"] for row in rows] == ["placements"] * 4 + ["breaches"] * 2 + ["sign_offs"] * 2 + [
         "agencies"
-    ] * 3 + ["monthly_costs"] * 3 + ["compliance"] * 5
+    ] * 3 + ["monthly_costs"] * 3 + ["compliance"] * 7
     placements = [row for row in rows if row["section"] == "placements"]
     assert [row["Worker registration number (SWE)"] for row in placements] == ["SW5003", "SW5007", "SW5001", "SW5002"]
     third = placements[2]
@@ -200,7 +200,7 @@ def test_the_page_downloads_a_section_or_the_whole_return_as_csv_and_as_xlsx(cli
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [row["section"] for row in rows].count("breaches") == 2 and len(rows) == 19
+    assert [row["section"] for row in rows].count("breaches") == 2 and len(rows) == 21
     response = client.get("/dfe-returns/", {"quarter": "2025-Q1", "export": "csv", "section": "breaches"})
     assert response["Content-Disposition"] == 'attachment; filename="dfe-return-e08000029-2025-q1-breaches.csv"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))

@@ -248,6 +248,8 @@ def test_the_return_says_rule_by_rule_whether_the_authority_complied_and_why(qua
         "suspended_agency",
         "cooling_off",
         "experience_below_minimum",
+        "references_missing",
+        "project_team_unapproved",
     ]
     pay = by_rule["pay_rate_above_cap"]
     case = quarter_data["breaches"]["offending_work_in_q"]
