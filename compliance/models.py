@@ -144,12 +144,15 @@ class Breach(models.Model):
         Rule.SUSPENDED_AGENCY: "Agency suspended",
         Rule.COOLING_OFF: "Cooling-off period",
         Rule.EXPERIENCE_BELOW_MINIMUM: "Experience below minimum",
+        Rule.REFERENCES_MISSING: "References missing",
+        Rule.PROJECT_TEAM_UNAPPROVED: "Project team not approved",
         Rule.MANUAL: "Reported",
     }
     # What each rule means, in the words of the MoU, for the case's page.
     RULE_EXPLAINED = {
         Rule.PAY_RATE_ABOVE_CAP: "The hourly pay rate was above the cap for the role (and engagement type) in the "
-        "MoU version that binds the placement. Each line below is a day paid above the cap.",
+        "MoU version that binds the placement (with the placement's on-costs, where the version's cap counts them). "
+        "Each line below is a day paid above the cap.",
         Rule.CHARGE_RATE_ABOVE_CAP: "The hourly charge rate to the council was above the charge cap for the role "
         "(and engagement type) in the MoU version that binds the placement. Each line below is a day charged above it.",
         Rule.SUSPENDED_AGENCY: "The placement started while the agency was suspended or removed from the list of "
@@ -158,6 +161,11 @@ class Breach(models.Model):
         "period of the MoU version (12 months), for a reason that does not exempt them.",
         Rule.EXPERIENCE_BELOW_MINIMUM: "The placement started before the worker had the minimum years of "
         "post-qualifying experience the MoU version asks for.",
+        Rule.REFERENCES_MISSING: "Fewer practice-based references were recorded for the placement, dated by its "
+        "start, than the MoU version asks for (the national rules ask for two).",
+        Rule.PROJECT_TEAM_UNAPPROVED: "The placement was registered as part of a project team, but its worker is not "
+        "named on a project team of the agency that the council had approved by the start (the national rules allow "
+        "project teams only with every worker named and pre-approved).",
         Rule.MANUAL: "Reported by a person: the description says what happened.",
     }
 

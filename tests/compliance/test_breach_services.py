@@ -404,3 +404,12 @@ def test_an_agencys_note_is_emailed_to_the_coordinator_on_the_case(
         (["coordinator@wm.example"], f"Breach {case.pk}: a note from Alpha Locums Ltd")
     ]
     assert "We repaid the excess." in mail.outbox[0].body
+
+
+def test_every_rule_has_its_short_name_and_its_explanation():
+    """The compliance dashboard's chart names each rule by RULE_SHORT (a KeyError for a rule without one) and the
+    case's page explains it by RULE_EXPLAINED."""
+    from compliance.models import Breach
+
+    assert set(Breach.RULE_SHORT) == set(Breach.Rule.values)
+    assert set(Breach.RULE_EXPLAINED) == set(Breach.Rule.values)
