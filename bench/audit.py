@@ -198,7 +198,9 @@ def main() -> int:
                       JOIN caps c ON c.version_id = {version_sql}
                                  AND c.role_id = p.role_id AND c.engagement_type = p.engagement_type
                      WHERE l.superseded_at IS NULL
-                       AND (l.pay_rate > c.max_pay_rate OR l.charge_rate > c.max_charge_rate)
+                       -- The pay the cap compares, as the audit does (with on-costs where the version counts them).
+                       AND (l.pay_rate + CASE WHEN c.counts_on_costs THEN p.on_costs ELSE 0 END > c.max_pay_rate
+                            OR l.charge_rate > c.max_charge_rate)
                     """,
                     params,
                 )
@@ -226,12 +228,14 @@ def main() -> int:
             cursor.execute(
                 f"""
                 WITH caps AS MATERIALIZED ({EFFECTIVE_CAPS_SQL})
-                SELECT count(*) FILTER (WHERE l.pay_rate > c.max_pay_rate),
+                SELECT count(*) FILTER (WHERE o.pay > c.max_pay_rate),
                        count(*) FILTER (WHERE l.charge_rate > c.max_charge_rate),
-                       count(DISTINCT (l.placement_id, c.version_id)) FILTER (WHERE l.pay_rate > c.max_pay_rate)
+                       count(DISTINCT (l.placement_id, c.version_id)) FILTER (WHERE o.pay > c.max_pay_rate)
                   FROM placements_timesheetline l JOIN placements_placement p ON p.id = l.placement_id
                   JOIN caps c ON c.version_id = {version_sql} AND c.role_id = p.role_id
                              AND c.engagement_type = p.engagement_type
+                 CROSS JOIN LATERAL (
+                       SELECT l.pay_rate + CASE WHEN c.counts_on_costs THEN p.on_costs ELSE 0 END AS pay) o
                 """,
                 params,
             )

@@ -134,13 +134,7 @@ def _withdraw_superseded(history: "_History") -> None:
 
 
 LINE_RULES = ("pay_rate_above_cap", "charge_rate_above_cap")
-PLACEMENT_RULES = (
-    "suspended_agency",
-    "cooling_off",
-    "experience_below_minimum",
-    "references_missing",
-    "project_team_unapproved",
-)
+PLACEMENT_RULES = tuple(str(rule) for rule in Breach.RULES_AT_THE_START)
 
 
 def _rejudge(run: AuditRun, history: "_History") -> None:

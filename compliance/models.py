@@ -138,6 +138,14 @@ class Breach(models.Model):
     CLOSED_STATUSES = (Status.RESOLVED, Status.DISMISSED)
 
     # The rules in a few words, for a table's column; the full wording (Breach.Rule's label) is the cell's tooltip.
+    # The rules judged once, at a placement's start (the audit's placement rules): a breach of one happened then.
+    RULES_AT_THE_START = (
+        Rule.SUSPENDED_AGENCY,
+        Rule.COOLING_OFF,
+        Rule.EXPERIENCE_BELOW_MINIMUM,
+        Rule.REFERENCES_MISSING,
+        Rule.PROJECT_TEAM_UNAPPROVED,
+    )
     RULE_SHORT = {
         Rule.PAY_RATE_ABOVE_CAP: "Pay over the cap",
         Rule.CHARGE_RATE_ABOVE_CAP: "Charge over the cap",

@@ -6,9 +6,10 @@ What each section holds, and the choices behind it:
 - **placements**: every placement at the authority active in the quarter (started by its last day, not ended before
   its first): role type, agreed hourly pay (and charge), start and end dates, the worker's Social Work England
   registration number, the project-team flag and the agency.
-- **breaches**: the breach cases at the authority that belong to the quarter: detected in it, or with offending
-  work (a current timesheet line) dated in it. With the excess £ of the offending work in the quarter beside the
-  case's total. A dismissed case was not a breach after all: it is left out (and so out of the agencies).
+- **breaches**: the breach cases at the authority that belong to the quarter: detected in it, with offending
+  work (a current timesheet line) dated in it, or of a rule judged at the start on a placement that started in it.
+  With the excess £ of the offending work in the quarter beside the case's total. A dismissed case was not a breach
+  after all: it is left out (and so out of the agencies).
 - **sign_offs**: the cap exceptions on the authority's placements whose validity overlaps the quarter, with the
   director of children's services' and the chief executive's signatures: the work they cover was above the cap and
   is reported, not treated as a breach (SPEC §4).
@@ -273,8 +274,10 @@ def authority_by_code(code: str, *, user) -> Authority | None:
 
 
 def breaches_in(*, authority: Authority, quarter: Quarter, dismissed: bool = False):
-    """The authority's breach cases of the quarter: detected in it, or with offending work dated in it. Not the
-    dismissed ones (a case dismissed was not a breach) unless `dismissed`: their reasons are the return's too."""
+    """The authority's breach cases of the quarter: detected in it, with offending work dated in it, or (a rule
+    judged at the placement's start: suspended agency, cooling-off, experience, references, project team) on a
+    placement that started in it, however late the audit found it. Not the dismissed ones (a case dismissed was not a
+    breach) unless `dismissed`: their reasons are the return's too."""
     lines_in_quarter = BreachLine.objects.filter(
         breach=OuterRef("pk"),
         line__date__range=(quarter.first_day, quarter.last_day),
@@ -283,7 +286,9 @@ def breaches_in(*, authority: Authority, quarter: Quarter, dismissed: bool = Fal
     cases = Breach.objects.filter(authority=authority)
     if not dismissed:
         cases = cases.exclude(status=Breach.Status.DISMISSED)
-    return cases.filter(Q(detected_at__date__range=(quarter.first_day, quarter.last_day)) | Exists(lines_in_quarter))
+    days = (quarter.first_day, quarter.last_day)
+    started_in_quarter = Q(rule__in=Breach.RULES_AT_THE_START, placement__start_date__range=days)
+    return cases.filter(Q(detected_at__date__range=days) | Exists(lines_in_quarter) | started_in_quarter)
 
 
 def dfe_return(*, authority: Authority, quarter: Quarter) -> DfeReturn:

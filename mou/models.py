@@ -88,11 +88,13 @@ class MouVersion(models.Model):
         max_length=20,
         choices=CapBasis.choices,
         default=CapBasis.PAY,
+        db_default=CapBasis.PAY,  # rows written in SQL (the benches, a region's import) get it too
         help_text="The hourly pay alone, or the pay plus the employer's on-costs the placement records",
     )
     min_references = models.PositiveSmallIntegerField(
         "minimum practice-based references",
         default=0,
+        db_default=0,
         help_text="References a placement needs recorded by its start (the national rules ask for 2; 0: no rule)",
     )
     notes = models.TextField(blank=True, help_text="Where the figures come from (e.g. 'illustrative figures')")

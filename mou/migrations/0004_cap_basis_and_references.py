@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                     ("pay_and_on_costs", "The hourly pay plus the employer's on-costs"),
                 ],
                 default="pay",
+                db_default="pay",
                 help_text="The hourly pay alone, or the pay plus the employer's on-costs the placement records",
                 max_length=20,
                 verbose_name="what the pay cap compares",
@@ -38,6 +39,7 @@ class Migration(migrations.Migration):
             name="min_references",
             field=models.PositiveSmallIntegerField(
                 default=0,
+                db_default=0,
                 help_text="References a placement needs recorded by its start (the national rules ask for 2; 0: no rule)",
                 verbose_name="minimum practice-based references",
             ),
@@ -51,6 +53,7 @@ class Migration(migrations.Migration):
                     ("pay_and_on_costs", "The hourly pay plus the employer's on-costs"),
                 ],
                 default="pay",
+                db_default="pay",
                 help_text="The hourly pay alone, or the pay plus the employer's on-costs the placement records",
                 max_length=20,
                 verbose_name="what the pay cap compares",
@@ -61,6 +64,7 @@ class Migration(migrations.Migration):
             name="min_references",
             field=models.PositiveSmallIntegerField(
                 default=0,
+                db_default=0,
                 help_text="References a placement needs recorded by its start (the national rules ask for 2; 0: no rule)",
                 verbose_name="minimum practice-based references",
             ),

@@ -272,3 +272,20 @@ def test_the_return_says_rule_by_rule_whether_the_authority_complied_and_why(qua
     title, headings, rows = ret.section("compliance")
     assert headings == ["Rule", "What it is", "Complied", "Placements in breach", "Reasons"]
     assert rows[0][:4] == ["pay_rate_above_cap", "Pay rate above the cap", "no", 1]
+
+
+def test_a_case_judged_at_the_start_belongs_to_the_quarter_the_placement_started_in(solihull):
+    """A placement that started in Q1 with one reference of two breaks the rule in Q1, though the audit found it a
+    year later: Q1's return says so (and the quarter it was found in, too)."""
+    from tests.factories import BreachFactory, PlacementFactory
+
+    placement = PlacementFactory(authority=solihull, start_date=date(2025, 2, 17))
+    case = BreachFactory(placement=placement, rule=Breach.Rule.REFERENCES_MISSING, cap_amount=None)
+    Breach.objects.filter(pk=case.pk).update(detected_at=date(2026, 11, 2))
+    by_rule = {entry["rule"]: entry for entry in dfe_return(authority=solihull, quarter=Q1).compliance}
+    assert (by_rule["references_missing"]["complied"], by_rule["references_missing"]["placements"]) == (False, 1)
+    found_in = {entry["rule"]: entry for entry in dfe_return(authority=solihull, quarter=Quarter(2026, 4)).compliance}
+    assert found_in["references_missing"]["complied"] is False
+    # Not in a quarter between.
+    between = {entry["rule"]: entry for entry in dfe_return(authority=solihull, quarter=Quarter(2025, 3)).compliance}
+    assert between["references_missing"]["complied"] is True
