@@ -79,9 +79,9 @@ def _x_label(x):
     return str(x)
 
 
-def _svg(body, *, title, desc):
+def _svg(body, *, title, desc, extra_height=0):
     return mark_safe(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT + extra_height}" role="img"'
         f' xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
         f"{body}</svg>"
     )
@@ -100,16 +100,25 @@ def _axes(ticks, y_to, y_label):
     return parts
 
 
-def _legend(series):
+LEGEND_ROW = 16
+
+
+def _legend(series) -> tuple[list[str], int]:
+    """The series' swatches and labels under the plot, in as many rows as they need (a label never runs off the
+    chart); returns the parts and the height the rows after the first add."""
     parts = []
-    x = LEFT
+    x, row = LEFT, 0
     for index, one in enumerate(series):
+        width = 24 + 7 * len(one.label)
+        if x > LEFT and x + width > WIDTH:
+            x, row = LEFT, row + 1
+        y = HEIGHT + row * LEGEND_ROW
         colour = f"s{index % PALETTE}"
-        parts.append(f'<rect class="{colour} swatch" x="{x}" y="{HEIGHT - 16}" width="10" height="10"/>')
+        parts.append(f'<rect class="{colour} swatch" x="{x}" y="{y - 16}" width="10" height="10"/>')
         label = escape(one.label)
-        parts.append(f'<text class="legend" x="{x + 14}" y="{HEIGHT - 7}">{label}</text>')
-        x += 24 + 7 * len(one.label)
-    return parts
+        parts.append(f'<text class="legend" x="{x + 14}" y="{y - 7}">{label}</text>')
+        x += width
+    return parts, row * LEGEND_ROW
 
 
 def line_chart(series, *, y_label="", title="", y_from_zero=True):
@@ -193,8 +202,14 @@ def line_chart(series, *, y_label="", title="", y_from_zero=True):
                         f'<circle class="{colour} dot" cx="{x_to(x):.1f}" cy="{y_to(y):.1f}" r="3">'
                         f"<title>{escape(one.label)}: {_x_label(x)} {_fmt(float(y))}</title></circle>"
                     )
-    parts += _legend(series)
-    return _svg("".join(parts), title=title, desc=f"{title}: {', '.join(s.label for s in series)}")
+    legend, extra_height = _legend(series)
+    parts += legend
+    return _svg(
+        "".join(parts),
+        title=title,
+        desc=f"{title}: {', '.join(s.label for s in series)}",
+        extra_height=extra_height,
+    )
 
 
 def bar_chart(categories, series, *, y_label="", title=""):
@@ -232,5 +247,6 @@ def bar_chart(categories, series, *, y_label="", title=""):
             # More than 8 labels would overprint each other on one line: every other one goes on a second line.
             y = TOP + plot_h + (28 if len(categories) > 8 and c_index % 2 else 16)
             parts.append(f'<text class="tick" x="{gx + group_w * 0.4:.1f}" y="{y}" text-anchor="middle">{label}</text>')
-    parts += _legend(series)
-    return _svg("".join(parts), title=title, desc=f"{title}: {len(categories)} categories")
+    legend, extra_height = _legend(series)
+    parts += legend
+    return _svg("".join(parts), title=title, desc=f"{title}: {len(categories)} categories", extra_height=extra_height)

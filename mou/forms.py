@@ -46,12 +46,18 @@ class VersionForm(forms.Form):
         max_value=10,
         initial=2,
         help_text="Recorded for each placement by its start (the national rules ask for 2; 0: no rule).",
+        error_messages={
+            "min_value": "Enter 0 or more references (0: no rule)",
+            "max_value": "Enter at most 10 references",
+            "invalid": "Enter a whole number of references",
+        },
     )
     cap_basis = forms.ChoiceField(
         label="What the pay cap compares",
         choices=MouVersion.CapBasis.choices,
         initial=MouVersion.CapBasis.PAY,
-        help_text="The national caps count the employer's on-costs with the pay.",
+        help_text="The national caps count the employer's on-costs with the pay; the region's versions so far compare "
+        "the pay alone.",
     )
     notes = forms.CharField(
         required=False,

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from agencies.models import Agency
 from futuresocial.forms import DATE_INPUT
 from mou.models import EngagementType, Role
-from placements.services import ReferenceInput, TeamMemberInput
+from placements.services import ReferenceInput, TeamMemberInput, project_team_approval_refusal
 from region.models import Authority
 
 MONEY_ATTRS = {"inputmode": "decimal", "class": "money"}
@@ -70,7 +70,11 @@ class PlacementForm(forms.Form):
         widget=forms.TextInput(MONEY_ATTRS),
         help_text="What the council pays the agency per hour.",
     )
-    project_team = forms.BooleanField(label="Part of a project team", required=False)
+    project_team = forms.BooleanField(
+        label="Part of a project team",
+        required=False,
+        help_text="The worker must be named on a project team of your agency that the council approved by the start.",
+    )
 
     # What placement_register (and the model and worker it validates) calls the fields this form names otherwise.
     SERVICE_FIELDS = {"swe_number": "worker_swe_number", "worker": "worker_swe_number", "qualified_on": None}
@@ -151,6 +155,14 @@ class ProjectTeamForm(forms.Form):
     )
     approved_on = forms.DateField(label="Approved on", widget=DATE_INPUT)
 
+    def clean_approved_on(self):
+        # The service's rule, said beside the field with the form's other errors rather than after them.
+        approved_on = self.cleaned_data["approved_on"]
+        refusal = project_team_approval_refusal(approved_on)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return approved_on
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.is_council:
@@ -171,7 +183,7 @@ class TeamMemberForm(forms.Form):
         queryset=Role.objects.all(), to_field_name="code", required=False, empty_label="Choose the role"
     )
     cost = forms.DecimalField(
-        label="Cost (£)",
+        label="Agreed cost of this worker (£)",
         max_digits=12,
         decimal_places=2,
         min_value=0,
@@ -181,6 +193,9 @@ class TeamMemberForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("worker_swe_number") and "worker_swe_number" not in self.errors:
+            if cleaned.get("role") or cleaned.get("cost") is not None:
+                self.add_error("worker_swe_number", "Enter the worker's registration number, or clear the row")
         if cleaned.get("worker_swe_number"):
             for name, message in (("role", "Choose the worker's role"), ("cost", "Enter the cost of this worker")):
                 if cleaned.get(name) is None and name not in self.errors:
@@ -194,7 +209,21 @@ class TeamMemberForm(forms.Form):
         return TeamMemberInput(worker_swe_number=data["worker_swe_number"], role=data["role"], cost=data["cost"])
 
 
-TeamMembersFormSet = forms.formset_factory(TeamMemberForm, extra=6, max_num=30)
+class BaseTeamMembersFormSet(forms.BaseFormSet):
+    def clean(self):
+        """Each worker once: a repeat is an error on its row, naming the row it repeats."""
+        seen = {}
+        for number, form in enumerate(self.forms, start=1):
+            swe = form.cleaned_data.get("worker_swe_number") if hasattr(form, "cleaned_data") else None
+            if not swe:
+                continue
+            if swe in seen:
+                form.add_error("worker_swe_number", f"{swe} is already on row {seen[swe]}")
+            else:
+                seen[swe] = number
+
+
+TeamMembersFormSet = forms.formset_factory(TeamMemberForm, formset=BaseTeamMembersFormSet, extra=6, max_num=30)
 
 
 # --- Timesheets

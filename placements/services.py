@@ -273,6 +273,13 @@ class TeamMemberInput:
     cost: Decimal
 
 
+def project_team_approval_refusal(approved_on: date) -> str | None:
+    """Why a team's approval date cannot be recorded, if it cannot (the form says so beside the field, too)."""
+    if approved_on > timezone.localdate():
+        return "Record a team once it is approved: the approval date cannot be in the future."
+    return None
+
+
 @transaction.atomic
 def project_team_record(
     *,
@@ -289,12 +296,18 @@ def project_team_record(
     """A council records a project team it approved: the agency, the service and its cost, who approved it and
     when, and every worker on it with their cost. The national rules allow project teams only so: a placement
     registered as part of one is judged against it (rule `project_team_unapproved`)."""
-    if approved_on > timezone.localdate():
-        raise ValidationError({"approved_on": "Record a team once it is approved: the date cannot be in the future."})
+    refusal = project_team_approval_refusal(approved_on)
+    if refusal:
+        raise ValidationError({"approved_on": refusal})
     if not members:
         raise ValidationError({"members": "Name at least one worker on the team."})
+    numbers = [member.worker_swe_number.strip().upper() for member in members]
+    twice = sorted({number for number in numbers if numbers.count(number) > 1})
+    if twice:
+        raise ValidationError({"members": f"Name each worker once: {', '.join(twice)} is named more than once."})
     if ProjectTeam.objects.filter(authority=authority, agency=agency, name__iexact=name.strip()).exists():
-        raise ValidationError({"name": f"{agency} already has a project team called {name.strip()} here."})
+        taken = f"{agency} already has a project team called “{name.strip()}” at {authority}: choose another name."
+        raise ValidationError({"name": taken})
     team = ProjectTeam(
         authority=authority,
         agency=agency,

@@ -114,7 +114,7 @@ def placement_check_live(request):
     sent = "references-TOTAL_FORMS" in request.POST
     references = RegistrationReferencesFormSet(request.POST if sent else None, prefix="references")
     if not (form.is_valid() and (not sent or references.is_valid())):
-        return HttpResponse("")
+        return render(request, "placements/_booking_check.html", {"booking": None})
     given = [ref for ref in (row.reference() for row in references) if ref] if sent else []
     booking = booking_check(agency=request.user.agency, references=given, **form.cleaned_data)
     return render(request, "placements/_booking_check.html", {"booking": booking})

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
@@ -59,6 +60,7 @@ def team_new(request):
         except ValidationError as error:
             add_service_errors(form, error, {"members": None})
         else:
-            messages.success(request, f"Project team {team.name} recorded with {len(named)} worker(s) named.")
+            workers = f"{len(named)} worker{pluralize(len(named))}"
+            messages.success(request, f"Project team {team.name} recorded with {workers} named.")
             return redirect("placements:team-detail", pk=team.pk)
     return render(request, "placements/team_form.html", {"form": form, "members": members})

@@ -236,7 +236,9 @@ def test_a_council_records_its_teams_through_the_api_and_only_it_and_the_agency_
     assert team["members"] == [{"worker_swe_number": "SW700123", "role": "SW", "cost": "62000.00"}]
     # A repeat is refused in words; nothing twice.
     again = token_client(council_user).post("/api/v1/project-teams/", body, format="json")
-    assert again.status_code == 400 and "already has a project team called Assessment team" in str(again.json())
+    assert again.status_code == 400 and "already has a project team called “Assessment team” at Solihull" in str(
+        again.json()
+    )
     # Bad input: a future approval, no members, a bad registration number.
     for bad, words in [
         ({"approved_on": "2999-01-01"}, "cannot be in the future"),

@@ -137,3 +137,29 @@ def test_the_coordinator_records_a_team_for_any_council(client, versions, agency
     page = client.get("/project-teams/").content.decode()
     assert "Assessment team" in page and "Coventry" in page
     assert ProjectTeam.objects.get().cost_of_service == Decimal("250000.00")
+
+
+def test_the_team_form_says_every_mistake_at_once_and_drops_no_row(client, versions, agency_a, council_user):
+    client.force_login(council_user)
+    post = {
+        "agency": str(agency_a.pk),
+        "name": "Assessment team",
+        "service": "Child protection assessments",
+        "cost_of_service": "250000",
+        "approved_by": "Jo Bloggs, DCS",
+        "approved_on": "2999-01-01",  # in the future
+        "members-TOTAL_FORMS": "6",
+        "members-INITIAL_FORMS": "0",
+        "members-0-worker_swe_number": "SW700123",
+        "members-0-role": "SW",
+        "members-0-cost": "62000",
+        "members-1-worker_swe_number": "sw700123",  # the same worker again
+        "members-1-role": "SW",
+        "members-1-cost": "61000",
+        "members-2-cost": "100",  # a cost with no worker
+    }
+    page = client.post("/project-teams/new/", post).content.decode()
+    assert "Approved on: Record a team once it is approved: the approval date cannot be in the future." in page
+    assert "Worker 2, registration number: SW700123 is already on row 1" in page
+    assert "Worker 3, registration number: Enter the worker&#x27;s registration number, or clear the row" in page
+    assert not ProjectTeam.objects.exists()
