@@ -1,10 +1,13 @@
-"""Reading worker facts for the coordinator: the qualification dates agencies claim, where they disagree."""
+"""Reading for the pages: the qualification dates agencies claim, where they disagree; a stored week's lines over
+the cap."""
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Min
 
+from mou.selectors import cap_check
 from placements.models import Placement, Worker
 
 
@@ -63,3 +66,42 @@ def claims_of(workers) -> list[ClaimsConflict]:
             )
         )
     return [by_worker[worker.pk] for worker in workers]
+
+
+@dataclass(frozen=True)
+class LineOverCap:
+    day: date
+    hours: Decimal
+    pay_excess: Decimal
+    charge_excess: Decimal
+    max_pay_rate: Decimal | None
+    max_charge_rate: Decimal | None
+
+
+def lines_over_cap(timesheet) -> list[LineOverCap]:
+    """The current lines of a week above the cap that binds each day (the audit's rule, day by day, through
+    `cap_check`): what the agency is told when it stores the week, before the audit opens the case."""
+    placement = timesheet.placement
+    over = []
+    for line in timesheet.current_lines().order_by("date"):
+        check = cap_check(
+            role=placement.role,
+            on=line.date,
+            started_on=placement.start_date,
+            pay_rate=line.pay_rate,
+            charge_rate=line.charge_rate,
+            engagement_type=placement.engagement_type,
+            on_costs=placement.on_costs,
+        )
+        if not check.within_cap:
+            over.append(
+                LineOverCap(
+                    day=line.date,
+                    hours=line.hours,
+                    pay_excess=check.pay_excess,
+                    charge_excess=check.charge_excess,
+                    max_pay_rate=check.applicable.max_pay_rate,
+                    max_charge_rate=check.applicable.max_charge_rate,
+                )
+            )
+    return over

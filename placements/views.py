@@ -36,7 +36,7 @@ from placements.forms import (
     WeekPickerForm,
 )
 from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine, Worker
-from placements.selectors import claims_of, qualification_conflicts
+from placements.selectors import claims_of, lines_over_cap, qualification_conflicts
 from placements.services import agency_refusal, placement_register, reference_record, worker_qualification_verify
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.uploads import timesheet_upload as upload_service
@@ -229,6 +229,9 @@ def timesheet_new(request, pk):
                 timesheet.revision > 1
             )
             messages.success(request, f"Timesheet for the week ending {week_ending:%d %B %Y} stored{revised}.")
+            over = lines_over_cap(timesheet)
+            if over:
+                messages.warning(request, _over_cap_message(over))
             return redirect("placements:detail", pk=placement.pk)
     return render(
         request,
@@ -247,6 +250,20 @@ def timesheet_new(request, pk):
             "next_week": week_ending + timedelta(days=7),
         },
     )
+
+
+def _over_cap_message(over) -> str:
+    """The days of a stored week above the cap, in words; the audit opens the case."""
+    days = []
+    for line in over:
+        parts = []
+        if line.pay_excess:
+            parts.append(f"pay £{line.pay_excess}/h over the £{line.max_pay_rate}/h cap")
+        if line.charge_excess:
+            parts.append(f"charge £{line.charge_excess}/h over the £{line.max_charge_rate}/h charge cap")
+        days.append(f"{line.day:%a %-d %b}: {' and '.join(parts)}")
+    count = f"{len(over)} day{'s' if len(over) > 1 else ''} of this week {'are' if len(over) > 1 else 'is'}"
+    return f"{count} above the MoU's cap ({'; '.join(days)}). The audit will open a breach case for them."
 
 
 def _show_line_errors(formset, rejected, *, rows):

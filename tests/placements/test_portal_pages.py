@@ -560,3 +560,19 @@ def test_the_breach_list_makes_the_same_queries_for_5_rows_as_for_1(
         response = client.get("/breaches/")
     assert len(queries) == 10
     assert len(response.context["page"].object_list) == 5
+
+
+def test_a_stored_week_says_which_days_are_over_the_cap(client, agency_user, agency_a, caps):
+    """Cap £22.50 pay, £30.00 charge: Monday within, Tuesday £1.00 over the pay cap, Wednesday over both."""
+    placement = PlacementFactory(agency=agency_a, pay_rate=Decimal("22.00"), charge_rate=Decimal("29.00"))
+    client.force_login(agency_user)
+    days = {0: ("7.5", "22.00", "29.00"), 1: ("7.5", "23.50", "29.00"), 2: ("7.5", "23.00", "31.00")}
+    response = client.post(f"/placements/{placement.pk}/timesheets/new/", week_post(days=days), follow=True)
+    assert (
+        "2 days of this week are above the MoU's cap (Tue 9 Apr: pay £1.00/h over the £22.50/h cap; Wed 10 Apr: "
+        "pay £0.50/h over the £22.50/h cap and charge £1.00/h over the £30.00/h charge cap). The audit will open a "
+        "breach case for them." in text(response)
+    )
+    within = {0: ("7.5", "22.00", "29.00")}
+    again = client.post(f"/placements/{placement.pk}/timesheets/new/", week_post(days=within), follow=True)
+    assert "above the MoU's cap" not in text(again)
