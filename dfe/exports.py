@@ -3,7 +3,6 @@
 sheet per section. Free text goes through `spreadsheet_safe`, as in every export of the site."""
 
 import io
-from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from dfe.returns import SECTIONS, DfeReturn
-from futuresocial.exports import XLSX, Table, spreadsheet_safe, table_csv
+from futuresocial.exports import XLSX, Table, spreadsheet_safe, table_csv, xlsx_sheet
 
 
 def _stem(ret: DfeReturn) -> str:
@@ -59,11 +58,7 @@ def return_xlsx(ret: DfeReturn) -> HttpResponse:
         cover.append(["Note", spreadsheet_safe(ret.filed.note)])
     for key in SECTIONS:
         title, headings, rows = ret.section(key)
-        sheet = book.create_sheet(title[:31])
-        sheet.append(headings)
-        for row in rows:
-            # Money as numbers a spreadsheet can sum; dates as dates; text never as a formula.
-            sheet.append([float(v) if isinstance(v, Decimal) else spreadsheet_safe(v) for v in row])
+        xlsx_sheet(book, title, headings, rows)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -44,3 +44,21 @@ def test_csv_and_xlsx_write_formulas_as_text_and_numbers_as_numbers():
     assert rows[1:] == [["'=1+2", "-3.75", "2025-01-06"], ["'-Alpha", "4.00", ""]]
     sheet = load_workbook(io.BytesIO(table_xlsx(table).content)).active
     assert [row[:2] for row in sheet.values][1:] == [("'=1+2", -3.75), ("'-Alpha", 4.0)]
+
+
+def test_an_xlsx_download_reads_as_a_table():
+    """Bold header row kept in view, columns fitted to their contents, money with separators and pence, dates day
+    first (a default sheet showed 5722549.11 in narrow General columns)."""
+    table = Table(
+        title="Costs",
+        columns=["Agency", "Total £", "Day"],
+        rows=[["Alpha Social Care Staffing Ltd", Decimal("5722549.11"), date(2025, 1, 6)]],
+    )
+    sheet = load_workbook(io.BytesIO(table_xlsx(table).content)).active
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1])
+    money, day = sheet["B2"], sheet["C2"]
+    assert (money.value, money.number_format) == (5722549.11, "#,##0.00")
+    assert day.number_format == "DD/MM/YYYY"
+    assert sheet.column_dimensions["A"].width >= len("Alpha Social Care Staffing Ltd")
+    assert sheet.column_dimensions["B"].width >= len("5,722,549.11")
