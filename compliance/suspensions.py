@@ -82,6 +82,26 @@ def _escalate(breaches: list[Breach], *, by, suspension: Suspension) -> None:
 
 
 @transaction.atomic
+def agency_suspend_check(
+    *, agency: Agency, kind: str, starts_on: date, ends_on: date | None = None, reason: str, breaches=(), by
+) -> list:
+    """What `agency_suspend` refuses, said before anything is done (the page's confirmation step shows only a
+    suspension that would be imposed): raises its ValidationError; returns the cited cases. Writes nothing."""
+    require_coordinator(by, "suspend an agency")
+    refuse_if_removed(agency)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the agency is suspended: the agency and every council read it."})
+    _checked_dates(kind=kind, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate())
+    clash = suspensions_overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
+    if clash is not None:
+        raise ValidationError(
+            f"{agency} already has a suspension {suspension_period(clash)}; "
+            "lift it first or choose dates that do not overlap it.",
+            code="overlap",
+        )
+    return _checked_breaches(agency=agency, breaches=breaches)
+
+
 def agency_suspend(
     *, agency: Agency, kind: str, starts_on: date, ends_on: date | None = None, reason: str, breaches=(), by
 ) -> Suspension:
@@ -90,22 +110,12 @@ def agency_suspend(
     In effect today: the standing becomes `suspended` at once; later: on its day (`agency_standing_sync`). The cited
     breach cases (the agency's own) are escalated. Every council user and the agency are told by email.
     """
-    require_coordinator(by, "suspend an agency")
     today = timezone.localdate()
-    agency = agency_locked(agency)
-    refuse_if_removed(agency)
+    agency = agency_locked(agency)  # under the lock, the checks hold until the suspension is stored
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the agency is suspended: the agency and every council read it."})
-    _checked_dates(kind=kind, starts_on=starts_on, ends_on=ends_on, today=today)
-    clash = suspensions_overlapping(agency=agency, starts_on=starts_on, ends_on=ends_on).first()
-    if clash is not None:
-        raise ValidationError(
-            f"{agency} already has a suspension {suspension_period(clash)}; "
-            "lift it first or choose dates that do not overlap it.",
-            code="overlap",
-        )
-    breaches = _checked_breaches(agency=agency, breaches=breaches)
+    breaches = agency_suspend_check(
+        agency=agency, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason, breaches=breaches, by=by
+    )
     with changed_by(by, action="suspension imposed", reason=reason):
         suspension = Suspension(
             agency=agency, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason, imposed_by=by

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.decorators import coordinator_required
 from agencies.models import Agency
 from compliance.forms import SuspendForm
-from compliance.suspensions import agency_suspend
+from compliance.suspensions import agency_suspend, agency_suspend_check
 from futuresocial.forms import add_service_errors
 
 
@@ -23,7 +23,18 @@ def agency_suspend_page(request, pk):
         return redirect("agencies:detail", pk=agency.pk)
     initial = {"breaches": request.GET.getlist("breaches")} if request.method == "GET" else None
     form = SuspendForm(request.POST or None, agency=agency, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and "confirm" not in request.POST:
+        # Suspending cannot be undone (lifting is another act, on the record): what it will do, before it is done,
+        # and only for a suspension the service would impose.
+        try:
+            agency_suspend_check(agency=agency, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if "change" not in request.POST:
+                context = {"agency": agency, "form": form, "data": form.cleaned_data}
+                return render(request, "agencies/suspend_confirm.html", context)
+    elif request.method == "POST" and form.is_valid():
         try:
             suspension = agency_suspend(agency=agency, by=request.user, **form.cleaned_data)
         except ValidationError as error:

@@ -111,7 +111,7 @@ def test_the_standing_history_lists_imposed_and_lifted_with_who_and_why(client, 
     client.force_login(coordinator)
     response = client.post(
         f"/agencies/{agency_a.pk}/suspend/",
-        {"kind": "ongoing", "starts_on": today().isoformat(), "ends_on": "", "reason": REASON},
+        {"kind": "ongoing", "starts_on": today().isoformat(), "ends_on": "", "reason": REASON, "confirm": "1"},
     )
     assert response.status_code == 302
     suspension = Suspension.objects.get()
@@ -186,6 +186,7 @@ def test_the_coordinator_suspends_from_the_agencys_page_citing_its_breaches(
                 "ends_on": days(28).isoformat(),
                 "reason": REASON,
                 "breaches": [case.pk],
+                "confirm": "1",
             },
         )
     assert response.status_code == 302
@@ -200,6 +201,22 @@ def test_the_coordinator_suspends_from_the_agencys_page_citing_its_breaches(
     assert [m.to for m in mail.outbox] == [["workforce@solihull.example"]]
     page = text(client.get(response["Location"]))
     assert "is suspended from today. Every council's users and the agency have been emailed." in page
+
+
+def test_suspending_shows_what_it_will_do_and_stores_nothing_until_confirmed(client, coordinator, agency_a):
+    client.force_login(coordinator)
+    post = {"kind": "temporary", "starts_on": today().isoformat(), "ends_on": days(28).isoformat(), "reason": REASON}
+    page = client.post(f"/agencies/{agency_a.pk}/suspend/", post)
+    assert page.status_code == 200 and not Suspension.objects.exists()
+    shown = text(page)
+    assert f"Check before you suspend {agency_a.name}" in shown
+    assert f"cannot register new placements, through the portal or the API, until {days(28):%-d %B %Y}" in shown
+    assert 'name="confirm" value="1" class="danger">Suspend' in page.content.decode()
+    # "Change the details" goes back to the form, filled in; nothing stored.
+    back = client.post(f"/agencies/{agency_a.pk}/suspend/", {**post, "change": "1"})
+    assert back.context["form"]["reason"].value() == REASON and not Suspension.objects.exists()
+    done = client.post(f"/agencies/{agency_a.pk}/suspend/", {**post, "confirm": "1"})
+    assert done.status_code == 302 and Suspension.objects.count() == 1
 
 
 def test_a_suspension_without_its_end_date_is_shown_beside_the_field(client, coordinator, agency_a):

@@ -28,6 +28,9 @@ def test_coordinator_suspends_an_agency_and_a_council_sees_its_standing(
     page.get_by_label("Ongoing").check()
     page.get_by_label("Reason").fill(REASON)
     journey.shot(boss, "suspend-form-filled")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before you suspend Alpha Locums Ltd")
+    journey.shot(boss, "suspend-confirm")
     page.get_by_role("button", name="Suspend Alpha Locums Ltd").click()
 
     expect(page.locator("ul.messages")).to_contain_text(
