@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import agency_user_required, coordinator_required
 from agencies.models import Agency
@@ -279,9 +279,14 @@ def corrective_action_detail(request, pk):
 
 
 @coordinator_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def corrective_action_issue_view(request, pk):
+    """GET: what issuing will do, with the agreement as it will be fixed (issuing cannot be undone); POST: issue."""
     action = _one(request.user, pk)
+    if request.method == "GET":
+        if action.status != CorrectiveAction.Status.DRAFT:
+            return redirect("compliance:corrective-action", pk=action.pk)
+        return render(request, "compliance/corrective_issue.html", _agreement_context(request, action))
     try:
         corrective_action_issue(action=action, by=request.user)
     except ValidationError as error:

@@ -97,6 +97,11 @@ def test_coordinator_drafts_and_issues_a_corrective_action_that_the_agency_signs
     expect(messages).to_contain_text(f"Corrective action {action.pk} drafted")
     expect(page.locator("h1 .status")).to_have_text("Draft")
     journey.shot(boss, "draft-saved")
+    page.get_by_role("link", name="Issue to Alpha Locums Ltd").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Issue corrective action {action.pk} to Alpha Locums Ltd?"
+    )
+    journey.shot(boss, "issue-confirm")
     page.get_by_role("button", name="Issue to Alpha Locums Ltd").click()
     expect(messages).to_contain_text(f"Corrective action {action.pk} issued: Alpha Locums Ltd's users were emailed")
     expect(page.locator("h1 .status")).to_have_text("Issued")

@@ -448,3 +448,19 @@ def test_the_printable_agreement_carries_the_signature_once_signed(client, coord
     ) in page
     assert f"Done {TODAY:%-d %b %Y}" in page
     assert "Completed on" in page
+
+
+def test_issuing_asks_first_with_the_agreement_as_it_will_be_fixed(client, coordinator, agency_a, a_case):
+    action = draft(coordinator, agency_a, [a_case])
+    client.force_login(coordinator)
+    detail = client.get(f"/corrective-actions/{action.pk}/").content.decode()
+    assert f'href="/corrective-actions/{action.pk}/issue/">Issue to Alpha Locums Ltd…</a>' in detail
+    page = client.get(f"/corrective-actions/{action.pk}/issue/")
+    shown = text(page)
+    assert f"Issue corrective action {action.pk} to Alpha Locums Ltd?" in shown
+    assert "Its text is fixed" in shown and "Repay the excess of £37.50" in shown
+    action.refresh_from_db()
+    assert action.status == "draft"  # asking stores nothing
+    # Once issued, the question is not asked again: back to the agreement.
+    client.post(f"/corrective-actions/{action.pk}/issue/")
+    assert client.get(f"/corrective-actions/{action.pk}/issue/")["Location"] == f"/corrective-actions/{action.pk}/"
