@@ -5,15 +5,23 @@ The seeded, random part (workers, placements, timesheets, leavers, exceptions) i
 to the database, idempotently, is `demo.loader.load_demo`.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 SEED = 2015
 DEMO_PASSWORD = "demo-pass-2025"
 
-# The demo's world ends here: no timesheet week ends after it, and placements still running then are open.
+# The demo's plan ends here: no placement starts after it, and placements still running then are open. Their
+# timesheets (and the councils' returns) carry on to the last full week before the day the demo is loaded
+# (`work_until`), so the current quarter, the queue and the charts are never a year old.
 DATA_START = date(2019, 1, 1)
 DATA_END = date(2025, 12, 31)
+
+
+def work_until(today: date) -> date:
+    """The Sunday ending the last full week before `today`: the demo's last timesheet week."""
+    return today - timedelta(days=today.isoweekday() % 7 or 7)
+
 
 ILLUSTRATIVE = "Illustrative figures, not the published caps."
 
@@ -228,7 +236,6 @@ RETURN_BASELINES = {
     "E10000034": ("278.0", "38.0", "42.0", "35.0", "2.7"),  # Worcestershire
 }
 RETURN_FIRST_PERIOD = date(2023, 3, 31)
-RETURN_LAST_PERIOD = date(2025, 9, 30)
 
 # Invented signatories of the cap exceptions, per authority: (director of children's services, chief executive).
 SIGNATORIES = [

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.db import connection, transaction
+from django.utils import timezone
 
 import pghistory
 
@@ -25,7 +26,6 @@ from accounts.services import user_upsert
 from agencies.models import Agency, Suspension
 from demo.data import (
     AGENCIES,
-    DATA_END,
     DEMO_PASSWORD,
     DEMO_USER_SPECS,
     DRAFT_VERSION,
@@ -38,9 +38,9 @@ from demo.data import (
     REFERENCES_FROM,
     RETURN_BASELINES,
     RETURN_FIRST_PERIOD,
-    RETURN_LAST_PERIOD,
     SEED,
     SUSPENSION,
+    work_until,
 )
 from demo.plan import Plan, PlannedPlacement, make_plan, money
 from mou.models import Cap, MouVersion, Role
@@ -64,9 +64,10 @@ from workforce.models import OfficialFigure, WorkforceReturn
 ADVISORY_LOCK_ID = 2015_0001
 BATCH_SIZE = 5000
 # Every week of every placement gets a timesheet: placements last 3-18 months and only late starters are still open
-# at DATA_END, so that is about 17,000 timesheets and 85,000 lines, which load in seconds. This cap keeps the
-# volume bounded should the plan ever produce longer placements: a placement keeps only its most recent weeks.
-MAX_WEEKS_PER_PLACEMENT = 80
+# at DATA_END (they run on to the week before the demo is loaded), so that is about 20,000 timesheets and 100,000
+# lines, which load in seconds. This cap keeps the volume bounded however late the demo is loaded: a placement keeps
+# only its most recent three years of weeks.
+MAX_WEEKS_PER_PLACEMENT = 156
 STANDARD_DAY = Decimal("7.50")
 
 
@@ -96,8 +97,10 @@ class Summary:
         return any(tally.created for tally in self.tallies)
 
 
-def load_demo() -> Summary:
+def load_demo(*, today: date | None = None) -> Summary:
+    """Load what is missing of the demo, its timesheets and returns running to the last full week before `today`."""
     started = time.monotonic()
+    until = work_until(today or timezone.localdate())
     summary = Summary()
     with transaction.atomic(), pghistory.context(source="load_demo"):
         with connection.cursor() as cursor:
@@ -113,8 +116,8 @@ def load_demo() -> Summary:
         _load_cap_exceptions(summary, plan, placements, users)
         _load_references(summary, plan, placements, users)
         _load_project_teams(summary, plan, placements, users)
-        _load_timesheets(summary, plan, placements)
-        _load_workforce_returns(summary, users)
+        _load_timesheets(summary, plan, placements, until)
+        _load_workforce_returns(summary, users, until)
         _load_official_statistics(summary)
     summary.seconds = time.monotonic() - started
     return summary
@@ -500,25 +503,28 @@ def _load_project_teams(summary: Summary, plan: Plan, placements: dict, users: d
 # --- Timesheets ----------------------------------------------------------------------------------------------------
 
 
-def _weeks(placement: PlannedPlacement) -> list[date]:
-    """Week-ending Sundays with work in them, from the start to the last day, none ending after DATA_END."""
+def _weeks(placement: PlannedPlacement, until: date) -> list[date]:
+    """Week-ending Sundays with work in them, from the start to the last day, none ending after `until`."""
     first = week_ending_of(placement.start_date)
+    last_day = placement.worked_until(until)
     weeks = []
     week_ending = first
-    while week_ending <= DATA_END and week_ending - timedelta(days=6) <= placement.last_day:
+    while week_ending <= until and week_ending - timedelta(days=6) <= last_day:
         weeks.append(week_ending)
         week_ending += timedelta(weeks=1)
     return weeks[-MAX_WEEKS_PER_PLACEMENT:]
 
 
-def _week_lines(rng: random.Random, planned: PlannedPlacement, rates: Rates, week_ending: date) -> list[dict]:
+def _week_lines(
+    rng: random.Random, planned: PlannedPlacement, rates: Rates, week_ending: date, until: date
+) -> list[dict]:
     """Monday to Friday within the placement: 7.5 h at the placement's rates, with the odd day off, a longer or
     shorter day, and now and then an enhanced rate (which stays within the cap unless the placement is over it)."""
     lines = []
     for offset in range(6, 1, -1):
         day = week_ending - timedelta(days=offset)
         draw, hours_choice, bump = rng.random(), rng.choice(["4.00", "6.00", "8.00", "9.50", "10.00"]), rng.random()
-        if not (planned.start_date <= day <= planned.last_day) or draw < 0.02:
+        if not (planned.start_date <= day <= planned.worked_until(until)) or draw < 0.02:
             continue
         hours = Decimal(hours_choice) if draw < 0.06 else STANDARD_DAY
         pay, charge = rates.pay_rate, rates.charge_rate
@@ -531,7 +537,7 @@ def _week_lines(rng: random.Random, planned: PlannedPlacement, rates: Rates, wee
     return lines
 
 
-def _load_timesheets(summary: Summary, plan: Plan, placements: dict) -> None:
+def _load_timesheets(summary: Summary, plan: Plan, placements: dict, until: date) -> None:
     ids = [placement.id for placement, _rates in placements.values()]
     have = set(Timesheet.objects.filter(placement_id__in=ids).values_list("placement_id", "week_ending"))
     new_sheets, sheet_lines = [], []
@@ -540,8 +546,8 @@ def _load_timesheets(summary: Summary, plan: Plan, placements: dict) -> None:
         placement, rates = placements[planned.key]
         # One generator per placement, seeded by its key: its lines are the same whichever other rows exist.
         rng = random.Random(f"{SEED}:{planned.swe_number}:{planned.start_date}")
-        for week_ending in _weeks(planned):
-            lines = _week_lines(rng, planned, rates, week_ending)
+        for week_ending in _weeks(planned, until):
+            lines = _week_lines(rng, planned, rates, week_ending, until)
             if not lines:
                 continue
             total_sheets += 1
@@ -575,17 +581,19 @@ def _quarter_ends(first: date, last: date) -> list[date]:
         year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
 
 
-def _load_workforce_returns(summary: Summary, users: dict[str, User]) -> None:
-    rng = random.Random(f"{SEED}:returns")
+def _load_workforce_returns(summary: Summary, users: dict[str, User], until: date) -> None:
+    """Every authority's quarterly return from RETURN_FIRST_PERIOD to the last quarter ended by `until`."""
     authorities = {a.code: a for a in Authority.objects.filter(code__in=RETURN_BASELINES)}
     submitters = {user.authority_id: user for user in users.values() if user.authority_id}
     have = set(
         WorkforceReturn.objects.filter(authority__in=authorities.values()).values_list("authority__code", "period_end")
     )
-    periods = _quarter_ends(RETURN_FIRST_PERIOD, RETURN_LAST_PERIOD)
+    periods = _quarter_ends(RETURN_FIRST_PERIOD, until)
     new, total = [], 0
     for code, baseline in RETURN_BASELINES.items():
         employed, agency, vacancies, leavers, absence = (Decimal(value) for value in baseline)
+        # One generator per authority: its returns are the same however many quarters have ended since.
+        rng = random.Random(f"{SEED}:returns:{code}")
         for i, period_end in enumerate(periods):
             # Slowly more employed staff and fewer agency workers, as the region recruits; a little noise.
             noise = [Decimal(rng.randint(-30, 30)) / 1000 for _ in range(5)]

@@ -68,6 +68,10 @@ class PlannedPlacement:
         """The last day of work in the demo's world (open and future-ending placements stop at DATA_END)."""
         return min(self.end_date or DATA_END, DATA_END)
 
+    def worked_until(self, until: date) -> date:
+        """The last day of work when the demo's timesheets run to `until` (see `demo.data.work_until`)."""
+        return min(self.end_date or until, until)
+
 
 @dataclass
 class PlannedWorker:

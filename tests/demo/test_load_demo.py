@@ -13,13 +13,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import ExtractIsoWeekDay
+from django.utils import timezone
 
 import pytest
 
 from accounts.models import User
 from agencies.models import Agency, Suspension
-from compliance.models import Breach
-from demo.data import DEMO_PASSWORD, DEMO_USERS
+from compliance.models import AuditRun, Breach, CorrectiveAction
+from demo.data import DEMO_PASSWORD, DEMO_USERS, work_until
 from demo.plan import make_plan
 from mou.models import Cap, MouVersion, Role
 from mou.rules import has_min_experience, within_cooling_off
@@ -38,7 +39,9 @@ from workforce.models import OfficialFigure, WorkforceReturn
 
 pytestmark = pytest.mark.django_db
 
-DATA_END = date(2025, 12, 31)
+DATA_END = date(2025, 12, 31)  # the plan's end: no placement starts after it
+# Timesheets run to the last full week before today.
+UNTIL = work_until(timezone.localdate())
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -153,7 +156,7 @@ def test_the_other_placements_stay_within_every_cap_that_binds_them_later():
         version_days |= {version.effective_from, version.binds_existing_from}
     over = 0
     for placement in Placement.objects.select_related("role"):
-        last_day = min(placement.end_date or DATA_END, DATA_END)
+        last_day = min(placement.end_date or UNTIL, UNTIL)
         days = {placement.start_date} | {day for day in version_days if placement.start_date < day <= last_day}
         over += any(above_cap(placement, day) for day in days)
     assert over == 16
@@ -207,10 +210,10 @@ def test_demo_users_have_their_role_authority_and_agency():
 
 def test_every_timesheet_line_is_a_weekday_within_its_placement_and_its_week():
     lines = TimesheetLine.objects.all()
-    assert 80_000 <= lines.count() <= 90_000
+    assert 90_000 <= lines.count() <= 120_000
     assert not lines.filter(date__lt=F("placement__start_date")).exists()
     assert not lines.filter(date__gt=F("placement__end_date")).exists()
-    assert not lines.filter(date__gt=DATA_END).exists()
+    assert not lines.filter(date__gt=UNTIL).exists()
     assert not lines.filter(date__gt=F("timesheet__week_ending")).exists()
     assert not lines.filter(date__lte=F("timesheet__week_ending") - timedelta(days=7)).exists()
     assert not lines.exclude(placement=F("timesheet__placement")).exists()
@@ -220,7 +223,7 @@ def test_every_timesheet_line_is_a_weekday_within_its_placement_and_its_week():
     assert set(weeks.values_list("weekday", flat=True).distinct()) == {7}
     assert weeks.aggregate(last=Max("week_ending"), first=Min("week_ending")) == {
         "first": date(2019, 1, 13),  # the first placement starts on Monday 7 January 2019
-        "last": date(2025, 12, 28),
+        "last": UNTIL,  # the demo's open placements are worked to last week, whenever it is loaded
     }
 
 
@@ -262,14 +265,14 @@ def test_cap_exceptions_cover_part_of_over_cap_placements():
         assert "(fictional DCS)" in exception.signed_by_dcs
 
 
-def test_the_14_authorities_have_quarterly_returns_from_2023_to_september_2025():
+def test_the_14_authorities_have_quarterly_returns_from_2023_to_the_last_quarter_ended():
     returns = WorkforceReturn.objects.all()
-    assert returns.count() == 14 * 11
+    last = returns.aggregate(last=Max("period_end"))["last"]
+    assert UNTIL - timedelta(days=92) <= last <= UNTIL
+    quarters = (last.year - 2023) * 4 + (last.month - 3) // 3 + 1
+    assert returns.count() == 14 * quarters
     assert returns.values("authority").distinct().count() == 14
-    assert returns.aggregate(first=Min("period_end"), last=Max("period_end")) == {
-        "first": date(2023, 3, 31),
-        "last": date(2025, 9, 30),
-    }
+    assert returns.aggregate(first=Min("period_end"))["first"] == date(2023, 3, 31)
     solihull = returns.get(authority__code="E08000029", period_end=date(2025, 9, 30))
     assert 5 < solihull.agency_rate < 25
 
@@ -300,8 +303,21 @@ def test_it_exercises_the_national_rules_references_and_project_teams():
     assert team.approved_by == "Director of children's services" and team.cost_of_service > 0
 
 
-def test_it_records_no_breaches():
-    assert Breach.objects.count() == 0
+def test_it_audits_what_it_loaded_so_the_queue_has_cases_of_every_kind():
+    run = AuditRun.objects.get()
+    assert run.status == "finished" and run.trigger == "command"
+    assert run.lines_checked == TimesheetLine.objects.count()
+    rules = set(Breach.objects.values_list("rule", flat=True))
+    assert {"pay_rate_above_cap", "charge_rate_above_cap", "cooling_off", "references_missing"} <= rules
+
+
+def test_kestrel_has_a_corrective_action_awaiting_its_signature(first_run):
+    action = CorrectiveAction.objects.get()
+    assert action.agency.name.startswith("Kestrel") and action.status == "issued"
+    assert action.breaches.count() == 3
+    assert set(action.breaches.values_list("status", flat=True)) == {"corrective_action"}
+    assert all(item.due_on > timezone.localdate() for item in action.items.all())
+    assert f"Corrective action {action.pk} issued to Kestrel" in first_run[0]
 
 
 def test_the_plan_is_the_same_every_time():
