@@ -4,7 +4,7 @@
 from django import forms
 
 from agencies.models import Agency, Suspension
-from agencies.selectors import IN_EFFECT, SCHEDULED
+from agencies.selectors import ENDING_SOON, ENDING_SOON_DAYS, IN_EFFECT, SCHEDULED
 from futuresocial.forms import DATE_INPUT
 
 
@@ -22,6 +22,7 @@ class SuspensionFilterForm(forms.Form):
     STATE_CHOICES = [
         ("", "Any"),
         (IN_EFFECT, "In effect today"),
+        (ENDING_SOON, f"In effect, ending in the next {ENDING_SOON_DAYS} days"),
         (SCHEDULED, "Starting later"),
         ("over", "Ended or lifted"),
     ]

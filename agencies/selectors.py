@@ -1,7 +1,7 @@
 """Reads about agencies and suspensions: where a suspension stands on a day, and an agency's standing history."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
@@ -15,6 +15,8 @@ SuspensionEvent = Suspension._meta.get_field("events").related_model
 # Where a suspension stands on a day, in the words the pages use.
 IN_EFFECT, SCHEDULED, ENDED, LIFTED = "in_effect", "scheduled", "ended", "lifted"
 STATE_LABELS = {IN_EFFECT: "In effect", SCHEDULED: "Starts later", ENDED: "Ended on its date", LIFTED: "Lifted"}
+# The list's (and the coordinator's worklist's) "ending soon": in effect, with an end date within this many days.
+ENDING_SOON, ENDING_SOON_DAYS = "ending_soon", 30
 
 
 def suspension_state(suspension: Suspension, *, on: date) -> str:
@@ -31,11 +33,14 @@ def suspension_state(suspension: Suspension, *, on: date) -> str:
 
 
 def suspensions_in_state(queryset, *, state: str, on: date):
-    """`queryset` narrowed to the suspensions in `state` on `on` (IN_EFFECT, SCHEDULED, or anything else: over)."""
+    """`queryset` narrowed to the suspensions in `state` on `on` (IN_EFFECT, ENDING_SOON, SCHEDULED, or anything
+    else: over)."""
     in_effect = Q(pk__in=Suspension.objects.active_on(on).values("pk"))
     scheduled = Q(starts_on__gt=on) & (Q(lifted_on__isnull=True) | Q(lifted_on__gt=F("starts_on")))
     if state == IN_EFFECT:
         return queryset.filter(in_effect)
+    if state == ENDING_SOON:
+        return queryset.filter(in_effect, ends_on__isnull=False, ends_on__lte=on + timedelta(days=ENDING_SOON_DAYS))
     if state == SCHEDULED:
         return queryset.filter(scheduled)
     return queryset.exclude(in_effect).exclude(scheduled)

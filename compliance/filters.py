@@ -6,6 +6,8 @@ filter is offered (choices, labels, widgets), and adds what only a page has (sor
 "overdue").
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
@@ -127,6 +129,20 @@ class BreachQueueFilterSet(BreachFilterSet):
 # --- corrective actions
 
 
+DUE_SOON_DAYS = 14
+
+
+def due_soon_q(today) -> Q:
+    """Issued or signed, with a remedial action not done and due in the next two weeks: it lapses if missed."""
+    soon = CorrectiveActionItem.objects.filter(
+        corrective_action=OuterRef("pk"),
+        done_on__isnull=True,
+        due_on__gte=today,
+        due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+    )
+    return Q(status__in=LIVE_STATUSES) & Q(Exists(soon))
+
+
 def overdue_q(today) -> Q:
     """Issued or signed, with a remedial action past its due date and not done: the nightly pass lapses it."""
     late = CorrectiveActionItem.objects.filter(corrective_action=OuterRef("pk"), done_on__isnull=True, due_on__lt=today)
@@ -165,11 +181,16 @@ class CorrectiveActionListFilterSet(CorrectiveActionFilterSet):
         label="Overdue",
         widget=forms.Select(choices=[("", "Overdue or not"), ("true", "Overdue only")]),
     )
+    due_soon = django_filters.BooleanFilter(
+        method="filter_due_soon",
+        label="Due soon",
+        widget=forms.Select(choices=[("", "Due soon or not"), ("true", f"An action due in {DUE_SOON_DAYS} days")]),
+    )
     # The API's other parameters are not on the page.
     authority = breach = created = issued = None
 
     class Meta(CorrectiveActionFilterSet.Meta):
-        fields = ["agency", "status", "overdue"]
+        fields = ["agency", "status", "overdue", "due_soon"]
 
     def __init__(self, *args, user, today, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,6 +208,11 @@ class CorrectiveActionListFilterSet(CorrectiveActionFilterSet):
         if not value:
             return queryset
         return queryset.filter(overdue_q(self.today))
+
+    def filter_due_soon(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(due_soon_q(self.today))
 
 
 # --- audit runs (the API's only)

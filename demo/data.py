@@ -5,8 +5,10 @@ The seeded, random part (workers, placements, timesheets, leavers, exceptions) i
 to the database, idempotently, is `demo.loader.load_demo`.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
+
+from placements.timesheets.values import last_full_week_ending
 
 SEED = 2015
 DEMO_PASSWORD = "demo-pass-2025"
@@ -20,7 +22,7 @@ DATA_END = date(2025, 12, 31)
 
 def work_until(today: date) -> date:
     """The Sunday ending the last full week before `today`: the demo's last timesheet week."""
-    return today - timedelta(days=today.isoweekday() % 7 or 7)
+    return last_full_week_ending(today)
 
 
 ILLUSTRATIVE = "Illustrative figures, not the published caps."

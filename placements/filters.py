@@ -47,7 +47,11 @@ class PlacementListFilterSet(PlacementFilterSet):
     part of a SWE number, and active (today) or ended. A council is never offered other authorities, nor an agency
     other agencies: the list is already scoped to them, so those filters would only ever be empty."""
 
-    STATE_CHOICES = [("active", "Active (started, not ended)"), ("ended", "Ended")]
+    STATE_CHOICES = [
+        ("active", "Active (started, not ended)"),
+        ("ended", "Ended"),
+        ("missing_week", "Worked last week, its timesheet not in"),
+    ]
 
     q = django_filters.CharFilter(label="SWE number", method="filter_swe")
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), empty_label="Any agency")
@@ -76,6 +80,8 @@ class PlacementListFilterSet(PlacementFilterSet):
         today = timezone.localdate()
         if value == "ended":
             return queryset.ended_before(today)
+        if value == "missing_week":
+            return queryset.missing_last_week(today)
         return self.filter_active_on(queryset, name, today)
 
 

@@ -94,6 +94,13 @@ class PlacementQuerySet(models.QuerySet):
         """Placements whose end date is past by `day` (ended the day before or earlier)."""
         return self.filter(end_date__lt=day)
 
+    def missing_last_week(self, today):
+        """Placements that ran in the last full week before `today` and have no timesheet for it yet."""
+        from placements.timesheets.values import last_full_week_ending
+
+        sunday = last_full_week_ending(today)
+        return self.active_between(sunday - timedelta(days=6), sunday).exclude(timesheets__week_ending=sunday)
+
     def active_between(self, start, end):
         """Placements running on at least one day from `start` to `end` (both included; `start == end` for one day):
         started by `end` and not ended before `start`. The rule of `Placement.covers`, as a query."""

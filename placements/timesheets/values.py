@@ -166,6 +166,11 @@ def week_ending_of(day: date) -> date:
     return day + timedelta(days=6 - day.weekday())
 
 
+def last_full_week_ending(today: date) -> date:
+    """The Sunday that ends the last full week before `today` (on a Sunday, the week before: today is not over)."""
+    return week_ending_of(today) - timedelta(weeks=1)
+
+
 # --- Dates against the placement and the week -------------------------------------------------------------------------
 
 
