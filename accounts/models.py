@@ -59,3 +59,31 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+class SavedView(models.Model):
+    """A list page's filters, saved by a person under a name of their own ("Birmingham, oldest first"): the links
+    above the list take them back to it. Each person's own; saving a name again replaces what it keeps."""
+
+    # The lists that offer saved views, by their URL's name, and what the pages call them.
+    LISTS = {
+        "compliance:breaches": "breach cases",
+        "placements:list": "placements",
+        "compliance:corrective-actions": "corrective actions",
+        "compliance:queries": "questions",
+    }
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    list_name = models.CharField(max_length=40, choices=list(LISTS.items()))
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500, blank=True, help_text="The list's query string, without a page number")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_view_name_once_per_list"),
+        ]
+
+    def __str__(self):
+        return self.name

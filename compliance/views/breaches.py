@@ -20,7 +20,7 @@ from accounts.decorators import coordinator_required, role_required
 from agencies.models import Agency
 from compliance import breaches as services
 from compliance.filters import SORTS, BreachQueueFilterSet
-from compliance.models import Breach, BreachLine
+from compliance.models import AuditRun, Breach, BreachLine
 from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
 from futuresocial.scoping import visible_to
@@ -100,6 +100,8 @@ def breach_queue(request):
             "coordinators": coordinators,
             "statuses": Status.choices,
             "sorts": SORTS,
+            # Asked only by an empty queue (the template calls it): has any audit finished yet?
+            "audit_has_run": AuditRun.objects.filter(status=AuditRun.Status.FINISHED).exists,
         },
     )
 

