@@ -150,10 +150,14 @@ class CostForm(DashboardFilterForm):
 # --- The cost-benefit model (futuresocial/cost_benefit.py) -----------------------------------------------------------
 
 
+LARGEST = 10**9
+
+
 class SeriesField(forms.CharField):
     """A yearly series: six numbers separated by commas, 2017/18 first (as `stats/cost-benefit/` takes them)."""
 
-    def __init__(self, *, minimum=None, maximum=None, **kwargs):
+    # Large enough for any region's pounds and FTEs; bounded so the model's sums stay exact in Decimal's 28 digits.
+    def __init__(self, *, minimum=-LARGEST, maximum=LARGEST, **kwargs):
         self.minimum, self.maximum = minimum, maximum
         kwargs.setdefault("help_text", "Six values separated by commas, one a year, 2017/18 first")
         super().__init__(required=False, **kwargs)
@@ -203,8 +207,8 @@ class NamedOrNumberField(forms.CharField):
             number = Decimal(value)
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite() or number < 0:
-            raise forms.ValidationError(f"Choose {', '.join(self.named)}, or give a number of 0 or more.")
+        if number is None or not number.is_finite() or not 0 <= number <= LARGEST:
+            raise forms.ValidationError(f"Choose {', '.join(self.named)}, or give a number from 0 to {LARGEST:,}.")
         return number
 
     def prepare_value(self, value):
@@ -244,8 +248,12 @@ class CostBenefitForm(forms.Form):
     costs_other = SeriesField(label="Programme costs met by others (£)", minimum=0)
     social_workers = _number("Employed social workers in 2017/18 (FTE)")
     agency_workers = _number("Agency workers in 2017/18 (FTE)")
-    social_workers_growth = _number("Growth in employed social workers without the programme (% a year)", minimum=-100)
-    agency_workers_growth = _number("Growth in agency workers without the programme (% a year)", minimum=-100)
+    social_workers_growth = _number(
+        "Growth in employed social workers without the programme (% a year)", minimum=-100, maximum=100
+    )
+    agency_workers_growth = _number(
+        "Growth in agency workers without the programme (% a year)", minimum=-100, maximum=100
+    )
     agency_fte_change = SeriesField(
         label="Change in agency workers with the programme (FTE)",
         help_text="Six values, 2017/18 first: negative for fewer agency workers, brought in house",
@@ -291,6 +299,19 @@ class CostBenefitForm(forms.Form):
         self.defaults = CostBenefitInputs()
         for name in self.fields:
             self.fields[name].initial = self._default(name)
+
+    def _more_than_nothing(self, name):
+        # An FTE's hours divide its cost into an hourly one (the social worker's time spent recruiting).
+        value = self.cleaned_data.get(name)
+        if value is not None and value <= 0:
+            raise forms.ValidationError("Ensure this value is greater than 0.")
+        return value
+
+    def clean_hours_per_week(self):
+        return self._more_than_nothing("hours_per_week")
+
+    def clean_weeks_per_year(self):
+        return self._more_than_nothing("weeks_per_year")
 
     def _default(self, name):
         if name == "figures":

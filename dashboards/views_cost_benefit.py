@@ -5,7 +5,7 @@ and benefit-cost ratio, and what change in each lever would cover the costs. Eve
 The coordinator and analysts change the inputs; a council reads the model (the evaluation's or the region's figures)
 without changing them; agencies do not see it."""
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.shortcuts import render
 
@@ -22,6 +22,7 @@ from futuresocial.cost_benefit import (
     cost_benefit,
     looked_after_children_by_year,
     mou_saving_per_agency_fte,
+    ratio_shown,
     recruits_avoided,
     total_costs_by_year,
     unit_savings,
@@ -36,11 +37,6 @@ cost_benefit_reader_required = role_required(
 )
 
 TENTH, HUNDREDTH = Decimal("0.1"), Decimal("0.01")
-
-
-def ratio(value: Decimal | None) -> Decimal | None:
-    """A benefit-cost ratio to two places, rounded down: 1.00 only when the benefits do cover the costs."""
-    return None if value is None else value.quantize(HUNDREDTH, rounding=ROUND_DOWN)
 
 
 def _to(value: Decimal, step=TENTH) -> Decimal:
@@ -162,7 +158,7 @@ def cost_benefit_tables(form: CostBenefitForm, result: CostBenefit) -> list[Tabl
             ["Present value of costs (£)", whole_pounds(result.present_value_costs)],
             ["Present value of benefits (£)", whole_pounds(result.present_value_benefits)],
             ["Net present value (£)", whole_pounds(result.net_present_value)],
-            ["Benefit-cost ratio", ratio(result.benefit_cost_ratio)],
+            ["Benefit-cost ratio", ratio_shown(result.benefit_cost_ratio)],
         ],
     )
 
@@ -229,7 +225,7 @@ def cost_benefit_page(request):
             "present_value_costs": whole_pounds(result.present_value_costs),
             "present_value_benefits": whole_pounds(result.present_value_benefits),
             "net_present_value": whole_pounds(result.net_present_value),
-            "benefit_cost_ratio": ratio(result.benefit_cost_ratio),
+            "benefit_cost_ratio": ratio_shown(result.benefit_cost_ratio),
             "tables": tables,
             "inputs_table": tables[0],
             "worksheets": tables[1:5],

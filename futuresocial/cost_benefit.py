@@ -23,7 +23,7 @@ six financial years, 2017/18 first; a yearly series is a tuple of six values.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from futuresocial.cost import CostAssumptions, agency_cost_per_fte, employed_cost_per_fte
 
@@ -301,6 +301,12 @@ class CostBenefit:
     @property
     def covers_the_costs(self) -> bool:
         return self.present_value_benefits >= self.present_value_costs
+
+
+def ratio_shown(ratio: Decimal | None) -> Decimal | None:
+    """A benefit-cost ratio to two places, rounded down: "1.00" only when the benefits do cover the costs (0.9988
+    would otherwise show as a misleading 1.00)."""
+    return None if ratio is None else ratio.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def cost_benefit(inputs: CostBenefitInputs) -> CostBenefit:
