@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from dashboards.summaries import summaries_refresh
 from tests.dashboards.conftest import week_of_work
-from tests.factories import PlacementFactory, WorkforceReturnFactory
+from tests.factories import OfficialFigureFactory, PlacementFactory, WorkforceReturnFactory
+from workforce.models import OfficialFigure
 
 PAGE = "/dashboards/cost-benefit/"
 AGENCY_64 = "0,0,0,-64,-64,-64"
@@ -172,3 +173,23 @@ def test_every_table_downloads_as_csv_and_xlsx(client, analyst):
         ["0.1 percentage point less absence", 134400],
         ["One looked after child fewer", 40000],
     ]
+
+
+def test_without_returns_the_official_statistics_fill_the_workforce(client, analyst):
+    OfficialFigureFactory(
+        authority=None,
+        level=OfficialFigure.Level.REGIONAL,
+        area_code="E12000005",
+        area_name="West Midlands",
+        employed_fte="3500.00",
+        agency_fte="600.00",
+        leavers_fte="490.00",
+        absence_rate="3.30",
+    )
+    client.force_login(analyst)
+    used = inputs(client, figures="region")
+    official = "the official statistics for 30 September 2024 (csww_indicators_2017_to_2025)"
+    assert used["Employed social workers in 2017/18 (FTE)"] == ("3500", official)
+    assert used["Turnover without the programme (%)"] == ("14, 14, 14, 14, 14, 14", official)  # 490 ÷ 3,500
+    assert used["Absence with the programme (%)"] == ("3.3, 3.3, 3.3, 3.3, 3.3, 3.3", official)
+    assert used["Average agency hourly rate (£)"] == ("39.26", "the evaluation (2020)")  # no timesheets
