@@ -128,3 +128,14 @@ def test_the_schema_documents_every_input(client):
     assert recruitment["schema"]["enum"] == ["agency", "in_house"]
     assert set(operation["responses"]) >= {"200", "400", "401", "403"}
     assert "unit_savings" in schema["components"]["schemas"]["CostBenefit"]["properties"]
+
+
+def test_the_regions_figures_cost_a_fixed_number_of_queries(analyst, solihull, coventry, django_assert_num_queries):
+    WorkforceReturnFactory(authority=solihull)
+    WorkforceReturnFactory(authority=coventry)
+    client = api(analyst)  # force_authenticate: no token query
+    # savepoint and its release (ATOMIC_REQUESTS); the returns summed by period end; the newest period's weighted
+    # absence; the official releases' latest years and the region's rows; the timesheets' total charge and hours;
+    # the pre-cap rates (no query for work under the caps: there are no pre-cap rates to compare with)
+    with django_assert_num_queries(8):
+        assert client.get(URL, {"figures": "region"}).status_code == 200
