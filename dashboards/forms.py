@@ -6,11 +6,13 @@ its default, so a council can never read another authority's figures by editing 
 """
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 
 from dashboards.selectors import Selection
 from futuresocial.cost import CostAssumptions
+from futuresocial.cost_benefit import LAC_UNIT_COSTS, MOU_SAVINGS, YEARS, CostBenefitInputs, Costs, Recruitment
 from mou.models import EngagementType, Role
 from region.models import Authority
 
@@ -143,3 +145,257 @@ class CostForm(DashboardFilterForm):
 
     def assumptions(self) -> CostAssumptions:
         return CostAssumptions(**{name: self.value(name) for name in self.MODEL_FIELDS})
+
+
+# --- The cost-benefit model (futuresocial/cost_benefit.py) -----------------------------------------------------------
+
+
+LARGEST = 10**9
+
+
+class SeriesField(forms.CharField):
+    """A yearly series: six numbers separated by commas, 2017/18 first (as `stats/cost-benefit/` takes them)."""
+
+    # Large enough for any region's pounds and FTEs; bounded so the model's sums stay exact in Decimal's 28 digits.
+    def __init__(self, *, minimum=-LARGEST, maximum=LARGEST, **kwargs):
+        self.minimum, self.maximum = minimum, maximum
+        kwargs.setdefault("help_text", "Six values separated by commas, one a year, 2017/18 first")
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) != len(YEARS):
+            raise forms.ValidationError(
+                f"Give {len(YEARS)} values separated by commas, one a year from 2017/18 (got {len(parts)})."
+            )
+        try:
+            numbers = tuple(Decimal(part) for part in parts)
+        except InvalidOperation:
+            raise forms.ValidationError("Each value must be a number, e.g. 0,0,0,-64,-64,-64.") from None
+        if not all(number.is_finite() for number in numbers):
+            raise forms.ValidationError("Each value must be a number, e.g. 0,0,0,-64,-64,-64.")
+        if self.minimum is not None and min(numbers) < self.minimum:
+            raise forms.ValidationError(f"Each value must be at least {self.minimum}.")
+        if self.maximum is not None and max(numbers) > self.maximum:
+            raise forms.ValidationError(f"Each value must be at most {self.maximum}.")
+        return numbers
+
+    def prepare_value(self, value):
+        if isinstance(value, tuple):
+            return ",".join(format(number.normalize(), "f") for number in value)
+        return value
+
+
+class NamedOrNumberField(forms.CharField):
+    """One of the evaluation's named figures (e.g. `gmca`) or a number of one's own; cleaned to the number."""
+
+    def __init__(self, *, named: dict, **kwargs):
+        self.named = named
+        kwargs.setdefault("help_text", " or ".join(named) + ", or a number")
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        if value in self.named:
+            return self.named[value]
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not 0 <= number <= LARGEST:
+            raise forms.ValidationError(f"Choose {', '.join(self.named)}, or give a number from 0 to {LARGEST:,}.")
+        return number
+
+    def prepare_value(self, value):
+        name = next((name for name, number in self.named.items() if number == value), None)
+        return name or (format(value.normalize(), "f") if isinstance(value, Decimal) else value)
+
+
+def _number(label, *, minimum=0, maximum=None, help_text=""):
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=minimum,
+        max_value=maximum,
+        max_digits=12,
+        decimal_places=2,
+        help_text=help_text,
+    )
+
+
+def _percent(label, help_text=""):
+    return _number(label, maximum=100, help_text=help_text)
+
+
+class CostBenefitForm(forms.Form):
+    """The cost-benefit model's inputs, named as `stats/cost-benefit/`'s query parameters (the page and the API read
+    them through this one form). A field left blank takes the region's figure when asked for (`figures=region`) and
+    it is known, else the evaluation's; `source(name)` says which. A refused value is reported and not used."""
+
+    figures = forms.ChoiceField(
+        required=False,
+        label="Start from",
+        choices=[("evaluation", "the evaluation's figures"), ("region", "this region's figures")],
+    )
+    costs = forms.ChoiceField(required=False, label="Costs counted", choices=Costs.CHOICES)
+    costs_innovation_fund = SeriesField(label="Programme costs met by the Innovation Fund (£)", minimum=0)
+    costs_local_authorities = SeriesField(label="Programme costs met by the local authorities (£)", minimum=0)
+    costs_other = SeriesField(label="Programme costs met by others (£)", minimum=0)
+    social_workers = _number("Employed social workers in 2017/18 (FTE)")
+    agency_workers = _number("Agency workers in 2017/18 (FTE)")
+    social_workers_growth = _number(
+        "Growth in employed social workers without the programme (% a year)", minimum=-100, maximum=100
+    )
+    agency_workers_growth = _number(
+        "Growth in agency workers without the programme (% a year)", minimum=-100, maximum=100
+    )
+    agency_fte_change = SeriesField(
+        label="Change in agency workers with the programme (FTE)",
+        help_text="Six values, 2017/18 first: negative for fewer agency workers, brought in house",
+    )
+    hourly_rate = CostForm.base_fields["hourly_rate"]
+    hours_per_week = CostForm.base_fields["hours_per_week"]
+    weeks_per_year = CostForm.base_fields["weeks_per_year"]
+    salary = CostForm.base_fields["salary"]
+    pension_and_ni_percent = CostForm.base_fields["pension_and_ni_percent"]
+    overheads_percent = CostForm.base_fields["overheads_percent"]
+    mou_saving = NamedOrNumberField(label="The MoU's saving on agency spend (%)", named=MOU_SAVINGS)
+    mou_attribution = _percent("Share of the MoU's saving attributed to the programme (%)")
+    turnover_rate_without = SeriesField(label="Turnover without the programme (%)", minimum=0, maximum=100)
+    turnover_rate_with = SeriesField(label="Turnover with the programme (%)", minimum=0, maximum=100)
+    recruitment = forms.ChoiceField(required=False, label="Recruitment", choices=Recruitment.CHOICES)
+    agency_fee = _number("Recruitment agency's fee (% of salary)", maximum=1000)
+    advert_cost = _number("Cost of a job advert (£)")
+    administrator_hours = _number("Administrator's hours per recruit")
+    administrator_hourly_cost = _number("Administrator's cost per hour (£)")
+    social_worker_hours = _number("Social worker's hours per recruit")
+    induction_cost = _number("Training and induction per recruit (£)")
+    absence_rate_without = SeriesField(label="Absence without the programme (%)", minimum=0, maximum=100)
+    absence_rate_with = SeriesField(label="Absence with the programme (%)", minimum=0, maximum=100)
+    looked_after_children = _number("Looked after children in 2017/18")
+    lac_change = SeriesField(
+        label="Change in looked after children since 2017/18",
+        help_text="Six values, 2017/18 first: negative for fewer children",
+    )
+    lac_attribution = _percent("Share of that change attributed to the programme (%)")
+    lac_unit_cost = NamedOrNumberField(
+        label="Annual cost of a looked after child (£)", named={k: v for k, v in LAC_UNIT_COSTS.items()}
+    )
+    discount_rate = _percent("Discount rate (%)", help_text="HM Treasury Green Book: 3.5 %")
+
+    STAFF_FIELDS = CostForm.MODEL_FIELDS
+    SOURCE_EVALUATION = "the evaluation (2020)"
+    SOURCE_TYPED = "typed here"
+
+    def __init__(self, data=None, *, region_figures=None):
+        """`region_figures`: {field name: (value, where it came from)}, used when `figures=region`."""
+        super().__init__(data)
+        self.region_figures = region_figures or {}
+        self.defaults = CostBenefitInputs()
+        for name in self.fields:
+            self.fields[name].initial = self._default(name)
+
+    def _more_than_nothing(self, name):
+        # An FTE's hours divide its cost into an hourly one (the social worker's time spent recruiting).
+        value = self.cleaned_data.get(name)
+        if value is not None and value <= 0:
+            raise forms.ValidationError("Ensure this value is greater than 0.")
+        return value
+
+    def clean_hours_per_week(self):
+        return self._more_than_nothing("hours_per_week")
+
+    def clean_weeks_per_year(self):
+        return self._more_than_nothing("weeks_per_year")
+
+    def _default(self, name):
+        if name == "figures":
+            return "evaluation"
+        if name in self.STAFF_FIELDS:
+            return getattr(self.defaults.staff, name)
+        return getattr(self.defaults, name)
+
+    @property
+    def uses_region_figures(self) -> bool:
+        return self.is_bound and self.data.get("figures") == "region"
+
+    def _typed(self, name):
+        if not self.is_bound:
+            return None
+        self.is_valid()  # cleans once; cleaned_data then holds the fields that passed
+        value = self.cleaned_data.get(name)
+        return None if name in self.errors or value in (None, "") else value
+
+    def _fallback(self, name):
+        if self.uses_region_figures and name in self.region_figures:
+            return self.region_figures[name]
+        return self._default(name), self.SOURCE_EVALUATION
+
+    def value_and_source(self, name):
+        """The value the model uses and where it came from. The page shows each input filled in: sent back
+        unchanged it keeps its source, not "typed here"."""
+        typed = self._typed(name)
+        fallback = self._fallback(name)
+        if typed is not None and typed != fallback[0]:
+            return typed, self.SOURCE_TYPED
+        return fallback
+
+    GROUPS = (
+        ("Costs of FutureSocial", ("costs", "costs_innovation_fund", "costs_local_authorities", "costs_other")),
+        (
+            "The workforce",
+            ("social_workers", "agency_workers", "social_workers_growth", "agency_workers_growth", "agency_fte_change"),
+        ),
+        ("An agency worker against an employed one", CostForm.MODEL_FIELDS),
+        ("The MoU's lower rates", ("mou_saving", "mou_attribution")),
+        (
+            "Turnover and recruitment",
+            (
+                "turnover_rate_without",
+                "turnover_rate_with",
+                "recruitment",
+                "agency_fee",
+                "advert_cost",
+                "administrator_hours",
+                "administrator_hourly_cost",
+                "social_worker_hours",
+                "induction_cost",
+            ),
+        ),
+        ("Absence", ("absence_rate_without", "absence_rate_with")),
+        ("Looked after children", ("looked_after_children", "lac_change", "lac_attribution", "lac_unit_cost")),
+        ("Present values", ("discount_rate",)),
+    )
+
+    def groups(self):
+        """[(legend, [(bound field, the value shown in it, its source)])] for the page: each input shows the value in
+        use (a refused one what was typed, beside its error)."""
+        shown = []
+        for legend, names in self.GROUPS:
+            rows = []
+            for name in names:
+                bound = self[name]
+                value, source = self.value_and_source(name)
+                if name in self.errors:
+                    text = bound.data
+                elif hasattr(bound.field, "prepare_value") and not isinstance(value, str):
+                    text = bound.field.prepare_value(value)
+                    text = format(text.normalize(), "f") if isinstance(text, Decimal) else text
+                else:
+                    text = value
+                rows.append((bound, text, source))
+            shown.append((legend, rows))
+        return shown
+
+    def source(self, name) -> str:
+        return self.value_and_source(name)[1]
+
+    def inputs(self) -> CostBenefitInputs:
+        values = {name: self.value_and_source(name)[0] for name in self.fields if name != "figures"}
+        staff = CostAssumptions(**{name: values.pop(name) for name in self.STAFF_FIELDS})
+        return CostBenefitInputs(staff=staff, **values)

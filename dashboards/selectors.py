@@ -21,6 +21,7 @@ from futuresocial.money import PENNY
 from futuresocial.scoping import visible_to
 from mou.models import Cap, MouVersion
 from mou.rules import add_months
+from workforce.selectors import region_workforce_newest
 
 TENTH = Decimal("0.1")
 
@@ -302,3 +303,56 @@ def days(interval: timedelta | None) -> Decimal | None:
     if interval is None:
         return None
     return (Decimal(interval.total_seconds()) / 86400).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+# --- The cost-benefit model's inputs from the region's own figures ---------------------------------------------------
+
+
+def _series(value) -> tuple:
+    return (value,) * 6
+
+
+def cost_benefit_region_figures(*, user) -> dict[str, tuple[object, str]]:
+    """{input name: (value, where it came from)} for what the product knows of the region: the workforce (the
+    councils' returns, else the official statistics), the average agency charge rate (the timesheets), and the
+    MoU's effect (charge rates under the caps against those before the first version). Inputs the product holds
+    nothing for (programme costs, looked after children) are left out: they keep the evaluation's figures."""
+    figures: dict[str, tuple[object, str]] = {}
+    for found in region_workforce_newest(user=user):
+        if found.employed_fte is not None:
+            figures.setdefault("social_workers", (found.employed_fte, found.source))
+        if found.agency_fte is not None:
+            figures.setdefault("agency_workers", (found.agency_fte, found.source))
+        # Without and with the programme alike: a change is what the user types, never a gap between two sources.
+        for name, rate in (("turnover", found.turnover_rate), ("absence", found.absence_rate)):
+            if rate is not None and f"{name}_rate_without" not in figures:
+                figures[f"{name}_rate_without"] = (_series(rate), found.source)
+                figures[f"{name}_rate_with"] = (_series(rate), found.source)
+
+    region = MonthlyRates.objects.filter(authority=None)
+    spent = region.aggregate(
+        hours_worked=Sum("hours"), charged=Sum("charge_amount"), first=Min("month"), last=Max("month")
+    )
+    if spent["hours_worked"]:
+        figures["hourly_rate"] = (
+            _mean(spent["charged"], spent["hours_worked"]),
+            f"the timesheets: the average hourly charge rate over {spent['hours_worked']:,} hours, "
+            f"{spent['first']:%B %Y} to {spent['last']:%B %Y}",
+        )
+
+    before = pre_cap_rates()
+    under = (
+        region.filter(before_caps=False, role_id__in=list(before))
+        .values("role")
+        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"))
+        .order_by("role")
+    )
+    at_pre_cap = sum((row["hours_worked"] * before[row["role"]] for row in under), Decimal(0))
+    charged = sum((row["charged"] for row in under), Decimal(0))
+    if at_pre_cap:
+        figures["mou_saving"] = (
+            ((at_pre_cap - charged) / at_pre_cap * 100).quantize(TENTH, rounding=ROUND_HALF_UP),
+            "the timesheets: capped roles' work under the caps, charged at their rates against the same hours at "
+            "each role's average charge rate before the first MoU version",
+        )
+    return figures

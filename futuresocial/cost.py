@@ -40,11 +40,21 @@ class CostPerFte:
     saving: Decimal
 
 
+def agency_cost_per_fte(a: CostAssumptions) -> Decimal:
+    """Annual cost of one agency FTE, unrounded (the cost-benefit model carries it into further sums, as the
+    evaluation's spreadsheet did)."""
+    return a.hourly_rate * a.hours_per_week * a.weeks_per_year
+
+
+def employed_cost_per_fte(a: CostAssumptions) -> Decimal:
+    """Annual cost of one employed FTE with its on-costs, unrounded."""
+    return a.salary * (1 + (a.pension_and_ni_percent + a.overheads_percent) / 100)
+
+
 def cost_per_fte(assumptions: CostAssumptions) -> CostPerFte:
     """Annual cost of one FTE through an agency and employed, and the saving from moving one to employment."""
-    a = assumptions
-    agency = a.hourly_rate * a.hours_per_week * a.weeks_per_year
-    employed = a.salary * (1 + (a.pension_and_ni_percent + a.overheads_percent) / 100)
+    agency = agency_cost_per_fte(assumptions)
+    employed = employed_cost_per_fte(assumptions)
     return CostPerFte(
         agency=whole_pounds(agency), employed=whole_pounds(employed), saving=whole_pounds(agency - employed)
     )

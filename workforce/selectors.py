@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from futuresocial.scoping import visible_to
 from region.models import Authority
@@ -270,3 +270,65 @@ def workforce_series(*, authority: Authority | None, source: str, user) -> list[
     if source == Source.RETURNS:
         return returns_series(authority=authority, user=user)
     return official_series(authority=authority)
+
+
+# --- The region's newest figures, for the cost-benefit model ---------------------------------------------------------
+
+
+@dataclass
+class RegionWorkforce:
+    """The region's workforce at one period end: FTEs, turnover and absence (%), and where they come from."""
+
+    period_end: date
+    employed_fte: Decimal | None
+    agency_fte: Decimal | None
+    turnover_rate: Decimal | None
+    absence_rate: Decimal | None
+    source: str
+
+
+def _newest_region_returns(*, user) -> RegionWorkforce | None:
+    readable = [row for row in _region_sums() if user.is_regional or row["authorities"] >= MIN_AUTHORITIES_IN_A_SUM]
+    if not readable:
+        return None
+    row = readable[-1]
+    # Absence is a rate per return: the region's is the returns' rates weighted by their employed FTE.
+    absence = WorkforceReturn.objects.filter(period_end=row["period_end"], absence_rate__isnull=False).aggregate(
+        weighted=Sum(F("absence_rate") * F("permanent_fte")), employed=Sum("permanent_fte")
+    )
+    totals = Totals(**{name: row[name] for name in ("employed_fte", "agency_fte", "vacancies_fte", "leavers_fte")})
+    return RegionWorkforce(
+        period_end=row["period_end"],
+        employed_fte=row["employed_fte"],
+        agency_fte=row["agency_fte"],
+        turnover_rate=totals.turnover_rate,
+        absence_rate=(absence["weighted"] / absence["employed"]).quantize(Decimal("0.01"))
+        if absence["employed"]
+        else None,
+        source=f"the councils' returns for {row['period_end']:%-d %B %Y} ({row['authorities']} authorities)",
+    )
+
+
+def _newest_region_official() -> RegionWorkforce | None:
+    figures = newest_figures(
+        OfficialFigure.objects.filter(level=OfficialFigure.Level.REGIONAL, area_code=WEST_MIDLANDS)
+    )
+    if not figures:
+        return None
+    figure = figures[max(figures, key=lambda key: key[1])]
+    return RegionWorkforce(
+        period_end=figure.period_end,
+        employed_fte=figure.employed_fte,
+        agency_fte=figure.agency_fte,
+        turnover_rate=figure.published_turnover_rate
+        if figure.published_turnover_rate is not None
+        else figure.turnover_rate,
+        absence_rate=figure.absence_rate,
+        source=f"the official statistics for {figure.period_end:%-d %B %Y} ({figure.release})",
+    )
+
+
+def region_workforce_newest(*, user) -> list[RegionWorkforce]:
+    """The region's newest figures from the councils' returns (a sum a council may read), then from the official
+    statistics: a figure missing from the first is taken from the second."""
+    return [found for found in (_newest_region_returns(user=user), _newest_region_official()) if found is not None]

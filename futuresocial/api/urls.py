@@ -8,6 +8,7 @@ from compliance.api.audit import AuditRunViewSet
 from compliance.api.breaches import BreachViewSet
 from compliance.api.corrective_actions import CorrectiveActionViewSet
 from compliance.api.suspensions import SuspensionViewSet
+from dashboards.api import CostBenefitView
 from dfe.api import DfeReturnFiledView, DfeReturnFileView, DfeReturnView
 from futuresocial.api.views import TokenView
 from futuresocial.security import api_docs, login_throttled
@@ -43,6 +44,7 @@ urlpatterns = [
     path("docs/", api_docs, name="api-docs"),
     path("cap-check/", CapCheckView.as_view(), name="api-cap-check"),
     path("stats/workforce/", WorkforceStatsView.as_view(), name="api-stats-workforce"),
+    path("stats/cost-benefit/", CostBenefitView.as_view(), name="api-stats-cost-benefit"),
     path("dfe-returns/", DfeReturnView.as_view(), name="api-dfe-returns"),
     path("dfe-returns/file/", DfeReturnFileView.as_view(), name="api-dfe-returns-file"),
     path("dfe-returns/filed/", DfeReturnFiledView.as_view(), name="api-dfe-returns-filed"),

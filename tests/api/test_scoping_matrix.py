@@ -140,6 +140,12 @@ OTHER_READS = {
             "beta": 403,
         },
     },
+    # The cost-benefit model: read by councils with the evaluation's or the region's figures; its inputs changed by
+    # the coordinator and analysts only; not for agencies.
+    "/api/v1/stats/cost-benefit/": {
+        "?figures=region": {**{p: 200 for p in REGIONAL}, "solihull": 200, "coventry": 200, "alpha": 403, "beta": 403},
+        "?agency_fte_change=0,0,0,-64,-64,-64": {**{p: 200 for p in REGIONAL}, **{p: 403 for p in TENANT}},
+    },
     "/api/v1/dfe-returns/": {
         f"?authority={S_CODE}&quarter=2025-Q2": {
             **{p: 200 for p in REGIONAL},
