@@ -1,8 +1,12 @@
 """Upload of timesheet lines as a CSV or XLSX file: every row is checked before any is stored.
 
 The file has a header row naming (in any order, any case; "Pay rate" reads as pay_rate) the columns `placement`
-(the placement's id), `date`, `hours`, `pay_rate`, `charge_rate`. Other columns (notes, a worker's name) are ignored
-and reported as ignored; a column named twice is refused. Blank rows are skipped. An XLSX file is read from its
+(the placement's number), `date`, `hours`, `pay_rate`, `charge_rate`. Instead of the placement's number a row may
+name the worker's Social Work England registration number and the council (`swe_number` and `authority`: its name or
+its ONS or DfE code): the placement is then the uploader's one of that worker at that council running on the row's
+date, and a row that fits none, or more than one, is refused naming what there is. A row giving the number and
+those too must agree with it. Other columns (notes, a worker's name) are ignored and reported as ignored; a column
+named twice is refused. Blank rows are skipped. An XLSX file is read from its
 first sheet. A CSV file is UTF-8 (with or without the byte-order mark Excel writes), comma-separated.
 
 Each line belongs to the week (Monday to Sunday) of its date. **A week that appears in the file replaces that
@@ -40,8 +44,18 @@ from placements.timesheets import (
     parse_rate,
     week_ending_of,
 )
+from region.models import Authority
 
 COLUMNS = ("placement", "date", "hours", "pay_rate", "charge_rate")
+# What names the placement: its number, or the worker's registration number and the council (either, or both).
+BY_WORKER = ("swe_number", "authority")
+HEADER_ALIASES = {
+    "registration_number": "swe_number",
+    "swe_registration_number": "swe_number",
+    "social_work_england_number": "swe_number",
+    "council": "authority",
+    "placement_number": "placement",
+}
 MAX_ERRORS_LISTED = 1000
 CHUNK_ROWS = 5000
 
@@ -99,8 +113,10 @@ def upload_limits() -> UploadLimits:
 
 
 def _header(cells) -> tuple[dict[str, int], tuple[str, ...]]:
-    """The position of each needed column, and the names of the ignored ones; or UploadRejected."""
+    """The position of each column read (`placement` and the BY_WORKER pair only where named), and the names of the
+    ignored ones; or UploadRejected."""
     names = [str(cell).strip().lstrip("\ufeff").lower().replace(" ", "_") if cell is not None else "" for cell in cells]
+    names = [HEADER_ALIASES.get(name, name) for name in names]
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
         separator = "semicolons" if ";" in names[0] else "tabs"
         raise whole_file(f"Columns must be separated by commas; this file uses {separator}.")
@@ -110,7 +126,15 @@ def _header(cells) -> tuple[dict[str, int], tuple[str, ...]]:
             raise UploadRejected([{"row": 1, "column": name, "message": f"the column {name} is named twice"}])
         if name:
             positions[name] = position
-    missing = [name for name in COLUMNS if name not in positions]
+    by_worker = all(name in positions for name in BY_WORKER)
+    missing = [name for name in COLUMNS if name not in positions and not (name == "placement" and by_worker)]
+    if missing == ["placement"]:
+        found = ", ".join(str(cell) for cell in cells if cell not in (None, "")) or "nothing"
+        message = (
+            "the first row must name the column placement (the placement's number), or both swe_number (the "
+            f"worker's registration number) and authority (the council) (the first row has: {found})"
+        )
+        raise UploadRejected([{"row": 1, "column": None, "message": message}])
     if missing:
         found = ", ".join(str(cell) for cell in cells if cell not in (None, "")) or "nothing"
         message = (
@@ -118,8 +142,9 @@ def _header(cells) -> tuple[dict[str, int], tuple[str, ...]]:
             f"(the first row has: {found})"
         )
         raise UploadRejected([{"row": 1, "column": None, "message": message}])
-    ignored = tuple(name for name in positions if name not in COLUMNS)
-    return {name: positions[name] for name in COLUMNS}, ignored
+    read = (*COLUMNS, *BY_WORKER)
+    ignored = tuple(name for name in positions if name not in read)
+    return {name: positions[name] for name in read if name in positions}, ignored
 
 
 def _blank(cells) -> bool:
@@ -144,6 +169,97 @@ def parse_placement_id(value) -> int:
         return int(text)
     shown = f'"{value}"' if isinstance(value, str) else str(value)
     raise InvalidValue(f"placement must be a placement number such as 1234 (got {shown})")
+
+
+# --- Naming the placement by the worker and the council -------------------------------------------------------------
+
+
+class _AuthorityNames:
+    """The councils as a file may name them: by name, ONS code or DfE code, in any case."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.names: dict[int, str] = {}
+        for pk, code, la_code, name in Authority.objects.values_list("pk", "code", "la_code", "name"):
+            self.names[pk] = name
+            for key in (code, la_code, name):
+                self.ids[key.strip().casefold()] = pk
+
+    def find(self, value) -> int | None:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return self.ids.get(str(value).strip().casefold()) if value is not None else None
+
+
+def _swe(value) -> str:
+    return str(value).strip().upper() if value is not None else ""
+
+
+def _worker_at(cells, swe_col, authority_col, authorities) -> tuple | None:
+    """(registration number, authority id or the council as written) when the row names both, else None."""
+    if swe_col is None or authority_col is None:
+        return None
+    swe, council = _swe(cells[swe_col]), cells[authority_col]
+    if not swe or _blank((council,)):
+        return None
+    found = authorities.find(council)
+    return (swe, found) if found is not None else (swe, None, str(council).strip())
+
+
+def _placements_by_worker(keys: set[tuple], user) -> dict[tuple, list[tuple]]:
+    """(registration number, authority id) -> the uploader's placements of that worker there: (id, start, end)."""
+    if not keys:
+        return {}
+    found: dict[tuple, list[tuple]] = {key: [] for key in keys}
+    rows = visible_to(
+        Placement.objects.filter(
+            worker__swe_number__in={swe for swe, _authority in keys},
+            authority_id__in={authority for _swe, authority in keys},
+        ),
+        user,
+    ).values_list("worker__swe_number", "authority_id", "pk", "start_date", "end_date")
+    for swe, authority_id, pk, start, end in rows.order_by("start_date", "pk"):
+        if (swe.upper(), authority_id) in found:
+            found[swe.upper(), authority_id].append((pk, start, end))
+    return found
+
+
+def _by_worker_on(key: tuple, day, by_worker: dict, authorities) -> tuple | str:
+    """The placement a row names by worker and council, on its date, as (id, start, end); else why not (naming the
+    candidates)."""
+    if len(key) == 3:
+        return f'authority "{key[2]}" is not a council or trust of the region (give its name or ONS or DfE code)'
+    swe, authority_id = key
+    where = f"{swe} at {authorities.names[authority_id]}"
+    candidates = by_worker.get(key) or []
+    if not candidates:
+        return f"you have no placement of {where}"
+    if day is None:
+        if len(candidates) == 1:
+            return candidates[0]
+        return f"{where} has placements {_listed(candidates)}: give the date, or the placement's number"
+    running = [c for c in candidates if c[1] <= day and (c[2] is None or day <= c[2])]
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        return f"no placement of {where} runs on {day}: its placements are {_listed(candidates)}"
+    return f"{where} has more than one placement on {day} ({_listed(running)}): give the placement's number"
+
+
+def _listed(candidates) -> str:
+    return ", ".join(f"{pk} (from {start}{f' to {end}' if end else ', no end date'})" for pk, start, end in candidates)
+
+
+def _disagreement(placement_id: int, known: tuple, cells, swe_col, authority_col, authorities) -> str | None:
+    """Why a row's registration number or council contradicts the placement number it also gives; None if not."""
+    _start, _end, swe, authority_id = known
+    given_swe = _swe(cells[swe_col]) if swe_col is not None else ""
+    if given_swe and given_swe != swe.upper():
+        return f"placement {placement_id} is {swe}'s, not {given_swe}'s"
+    council = cells[authority_col] if authority_col is not None else None
+    if not _blank((council,)) and authorities.find(council) != authority_id:
+        return f"placement {placement_id} is at {authorities.names[authority_id]}, not {str(council).strip()}"
+    return None
 
 
 # --- The upload -------------------------------------------------------------------------------------------------------
@@ -202,12 +318,15 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
     """Check the rows after the header ((row number, cells), as `upload_rows` gives them), chunk by chunk, and stage the
     good ones. Bad rows go to `errors`; good rows
     are still staged after a bad one, so duplicates among them are reported too (the transaction drops them all)."""
-    placement_col, date_col, hours_col = columns["placement"], columns["date"], columns["hours"]
+    placement_col, date_col, hours_col = columns.get("placement"), columns["date"], columns["hours"]
+    swe_col, authority_col = columns.get("swe_number"), columns.get("authority")
+    authorities = _AuthorityNames() if authority_col is not None else None
     pay_col, charge_col = columns["pay_rate"], columns["charge_rate"]
     needed = max(columns.values()) + 1
     # Cells are always hashable here (text, numbers, datetimes): call the parsers' caches directly.
     placement_of, date_of, hours_of, rate_of = _placement_id, parse_date.cached, parse_hours.cached, parse_rate.cached
-    allowed: dict[int, tuple | None] = {}  # placement id -> (start, end), None when not the user's
+    # placement id -> (start, end, worker's registration number, authority id), None when not the user's
+    allowed: dict[int, tuple | None] = {}
     refusal = (
         "is not one of your agency's placements"
         if getattr(user, "is_agency", False)
@@ -218,44 +337,68 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
         for row, cells in chunk:
             if len(cells) < needed:
                 cells = tuple(cells) + (None,) * (needed - len(cells))
-            first = cells[placement_col]
-            if (first is None or (isinstance(first, str) and not first.strip())) and _blank(cells):
+            first = cells[placement_col] if placement_col is not None else None
+            if _blank((first,)) and _blank(cells):
                 continue  # a blank row (spreadsheets leave them); its number still counts
             if len(cells) > width and not _blank(cells[width:]):
                 errors.add(row, None, f"the row has values beyond the {width} columns the header names")
+                continue
+            worker = _worker_at(cells, swe_col, authority_col, authorities)
+            if _blank((first,)) and worker is not None:
+                checked.append((row, cells, worker))
+                continue
+            if _blank((first,)) and swe_col is not None and authority_col is not None:
+                message = "give the placement's number, or the worker's registration number and the council"
+                checked.append((row, cells, InvalidValue(message)))
                 continue
             try:
                 checked.append((row, cells, placement_of(first)))
             except InvalidValue as error:
                 checked.append((row, cells, error))
+        by_worker = _placements_by_worker(
+            {key for _row, _cells, key in checked if type(key) is tuple and key[1] is not None}, user
+        )
         unknown = {placement for _row, _cells, placement in checked if type(placement) is int}.difference(allowed)
         if unknown:
             # One query per chunk: which of these placements the uploader may see, with their dates. Not saying
             # whether the others exist keeps other agencies' placements private.
             allowed.update(dict.fromkeys(unknown))
             found = visible_to(Placement.objects.filter(pk__in=unknown), user).values_list(
-                "pk", "start_date", "end_date"
+                "pk", "start_date", "end_date", "worker__swe_number", "authority_id"
             )
-            allowed.update((pk, (start, end)) for pk, start, end in found)
+            allowed.update((pk, (start, end, swe, authority_id)) for pk, start, end, swe, authority_id in found)
         good = []
         for row, cells, placement_id in checked:
-            bad = False
-            if type(placement_id) is int:
-                dates = allowed[placement_id]
+            bad, day, bad_date = False, None, None
+            try:
+                day = date_of(cells[date_col])
+            except InvalidValue as error:
+                bad, bad_date = True, error.message  # said after the placement's problem, in the columns' order
+            if type(placement_id) is tuple:
+                found = _by_worker_on(placement_id, day, by_worker, authorities)
+                if type(found) is str:
+                    bad, placement_id, dates = True, None, None
+                    errors.add(row, "placement", found)
+                else:
+                    placement_id, dates = found[0], found[1:]
+            elif type(placement_id) is int:
+                dates = allowed.get(placement_id)
                 if dates is None:
                     bad = True
                     errors.add(row, "placement", f"placement {placement_id} {refusal}")
+                elif swe_col is not None or authority_col is not None:
+                    if disagreement := _disagreement(placement_id, dates, cells, swe_col, authority_col, authorities):
+                        bad = True
+                        errors.add(row, "placement", disagreement)
             else:
                 bad, dates = True, None
                 errors.add(row, "placement", placement_id.message)
-            try:
-                day = date_of(cells[date_col])
-                if dates is not None and (problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1])):
+            if bad_date:
+                errors.add(row, "date", bad_date)
+            if day is not None and dates is not None:
+                if problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1]):
                     bad = True
                     errors.add(row, "date", problem)
-            except InvalidValue as error:
-                bad = True
-                errors.add(row, "date", error.message)
             try:
                 hours = hours_of(cells[hours_col])
             except InvalidValue as error:

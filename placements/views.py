@@ -39,10 +39,11 @@ from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine
 from placements.selectors import claims_of, lines_over_cap, qualification_conflicts
 from placements.services import agency_refusal, placement_register, reference_record, worker_qualification_verify
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
+from placements.timesheets.values import last_full_week_ending
 from placements.uploads import timesheet_upload as upload_service
 
 PAGE_SIZE = 50
-UPLOAD_COLUMNS = ["placement", "date", "hours", "pay_rate", "charge_rate"]
+UPLOAD_COLUMNS = ["placement", "swe_number", "authority", "date", "hours", "pay_rate", "charge_rate"]
 
 
 def _placements(user):
@@ -298,21 +299,42 @@ def timesheet_upload(request):
 
 @agency_user_required
 def timesheet_upload_template(request):
-    """A CSV template: the header and one example week of the agency's latest placement (or a made-up one)."""
-    placement = visible_to(Placement.objects.all(), request.user).order_by("-start_date", "-id").first()
+    """A CSV template: the header and one example week of a placement of the agency's that worked last week (or of
+    its latest one), only on days within that placement, so the file is accepted as downloaded."""
+    visible = visible_to(Placement.objects.select_related("worker", "authority"), request.user)
+    sunday = last_full_week_ending(timezone.localdate())
+    monday = sunday - timedelta(days=6)
+    latest = ("-start_date", "-id")
+    placement = (
+        visible.active_between(monday, sunday).order_by(*latest).first()
+        or visible.filter(start_date__lte=sunday).order_by(*latest).first()
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="timesheet-template.csv"'
     writer = csv.writer(response)
     writer.writerow(UPLOAD_COLUMNS)
-    if placement is not None:
-        placement_id, pay, charge = placement.pk, placement.pay_rate, placement.charge_rate
-        monday = max(placement.start_date, week_ending_of(timezone.localdate()) - timedelta(days=13))
-        monday -= timedelta(days=monday.weekday())
-    else:
-        placement_id, pay, charge = 123, "30.00", "40.00"
-        monday = week_ending_of(timezone.localdate()) - timedelta(days=13)
+    if placement is None:  # nothing to fill it with: an example of the shape only
+        for offset in range(5):
+            day = (monday + timedelta(days=offset)).isoformat()
+            writer.writerow([123, "SW123456", "Solihull", day, "7.50", "30.00", "40.00"])
+        return response
+    # The placement's last week up to last week, Monday to Friday within its dates.
+    last_day = min(placement.end_date or sunday, sunday)
+    week_monday = week_ending_of(last_day) - timedelta(days=6)
     for offset in range(5):
-        writer.writerow([placement_id, (monday + timedelta(days=offset)).isoformat(), "7.50", pay, charge])
+        day = week_monday + timedelta(days=offset)
+        if placement.start_date <= day <= last_day:
+            writer.writerow(
+                [
+                    placement.pk,
+                    placement.worker.swe_number,
+                    placement.authority.name,
+                    day.isoformat(),
+                    "7.50",
+                    placement.pay_rate,
+                    placement.charge_rate,
+                ]
+            )
     return response
 
 

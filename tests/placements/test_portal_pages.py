@@ -389,12 +389,32 @@ def test_the_upload_page_explains_the_columns_and_offers_a_template(client, agen
     client.force_login(agency_user)
     page = client.get("/timesheets/upload/").content.decode()
     assert "placement,date,hours,pay_rate,charge_rate" in page
+    assert "swe_number,authority,date,hours,pay_rate,charge_rate" in page
     template = client.get("/timesheets/upload/template.csv")
     assert template["Content-Type"] == "text/csv; charset=utf-8"
     lines = template.content.decode().splitlines()
-    assert lines[0] == "placement,date,hours,pay_rate,charge_rate"
+    assert lines[0] == "placement,swe_number,authority,date,hours,pay_rate,charge_rate"
     assert len(lines) == 6
-    assert lines[1].startswith(f"{placement.pk},") and lines[1].endswith(",7.50,31.00,41.00")
+    assert lines[1].startswith(f"{placement.pk},{placement.worker.swe_number},Solihull,")
+    assert lines[1].endswith(",7.50,31.00,41.00")
+
+
+def test_the_template_is_accepted_as_downloaded_when_the_placement_started_mid_week(client, agency_user, agency_a):
+    """A placement starting on last week's Wednesday: the template offers Wednesday to Friday only (it offered the
+    whole week, and the upload refused Monday and Tuesday)."""
+    from placements.timesheets.values import last_full_week_ending
+
+    wednesday = last_full_week_ending(timezone.localdate()) - timedelta(days=4)
+    placement = PlacementFactory(agency=agency_a, start_date=wednesday)
+    client.force_login(agency_user)
+    template = client.get("/timesheets/upload/template.csv").content.decode()
+    days = [line.split(",")[3] for line in template.splitlines()[1:]]
+    assert days == [(wednesday + timedelta(days=n)).isoformat() for n in range(3)]
+
+    response = upload(client, template, name="timesheet-template.csv")
+
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert TimesheetLine.objects.filter(placement=placement).count() == 3
 
 
 def test_an_upload_with_bad_rows_lists_each_and_stores_nothing(client, agency_user, agency_a, agency_b):
@@ -576,3 +596,64 @@ def test_a_stored_week_says_which_days_are_over_the_cap(client, agency_user, age
     within = {0: ("7.5", "22.00", "29.00")}
     again = client.post(f"/placements/{placement.pk}/timesheets/new/", week_post(days=within), follow=True)
     assert "above the MoU's cap" not in text(again)
+
+
+# --- Upload by the worker's registration number and the council
+
+
+def test_rows_may_name_the_worker_and_the_council_instead_of_the_placement_number(
+    client, agency_user, agency_a, solihull, coventry
+):
+    worker = WorkerFactory(swe_number="SW654321")
+    spring = PlacementFactory(agency=agency_a, worker=worker, start_date=date(2024, 3, 4), end_date=date(2024, 4, 5))
+    summer = PlacementFactory(agency=agency_a, worker=worker, start_date=date(2024, 4, 8))
+    at_coventry = PlacementFactory(agency=agency_a, worker=worker, authority=coventry, start_date=date(2024, 3, 4))
+    client.force_login(agency_user)
+    response = upload(
+        client,
+        "SWE Number,Council,date,hours,pay_rate,charge_rate\n"
+        "sw654321,Solihull,2024-04-05,7.5,30.00,40.00\n"  # by name, any case: the spring placement
+        "SW654321,E08000029,2024-04-08,7.5,30.00,40.00\n"  # by ONS code: the summer one
+        "SW654321,331,2024-04-09,7.5,30.00,40.00\n",  # by DfE code (Coventry's)
+    )
+    assert response.status_code == 200, response.content.decode()[:3000]
+    stored = dict(TimesheetLine.objects.values_list("date", "placement_id"))
+    assert stored == {date(2024, 4, 5): spring.pk, date(2024, 4, 8): summer.pk, date(2024, 4, 9): at_coventry.pk}
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ("SW654321,Solihull,2024-02-05", "no placement of SW654321 at Solihull runs on 2024-02-05: its placements are"),
+        ("SW999999,Solihull,2024-04-08", "you have no placement of SW999999 at Solihull"),
+        ("SW654321,Atlantis,2024-04-08", 'authority "Atlantis" is not a council or trust of the region'),
+        (",Solihull,2024-04-08", "give the placement's number, or the worker's registration number and the council"),
+    ],
+)
+def test_a_row_that_names_no_placement_of_the_uploaders_says_why(
+    client, agency_user, agency_a, agency_b, solihull, row, said
+):
+    worker = WorkerFactory(swe_number="SW654321")
+    PlacementFactory(agency=agency_a, worker=worker, start_date=date(2024, 3, 4))
+    PlacementFactory(agency=agency_b, worker=WorkerFactory(swe_number="SW999999"))  # another agency's: not named
+    client.force_login(agency_user)
+    response = upload(client, f"swe_number,authority,date,hours,pay_rate,charge_rate\n{row},7.5,30.00,40.00\n")
+    page = html.unescape(response.content.decode())
+    assert said in page
+    assert "Beta" not in page
+    assert not TimesheetLine.objects.exists()
+
+
+def test_a_number_given_with_the_worker_must_be_that_workers(client, agency_user, agency_a, coventry):
+    placement = PlacementFactory(agency=agency_a, worker=WorkerFactory(swe_number="SW111111"))
+    client.force_login(agency_user)
+    response = upload(
+        client,
+        "placement,swe_number,authority,date,hours,pay_rate,charge_rate\n"
+        f"{placement.pk},SW222222,Solihull,2024-04-08,7.5,30.00,40.00\n"
+        f"{placement.pk},SW111111,Coventry,2024-04-09,7.5,30.00,40.00\n",
+    )
+    page = html.unescape(response.content.decode())
+    assert f"placement {placement.pk} is SW111111's, not SW222222's" in page
+    assert f"placement {placement.pk} is at Solihull, not Coventry" in page
+    assert not TimesheetLine.objects.exists()
