@@ -59,3 +59,22 @@ class RemoveForm(forms.Form):
     confirm = forms.BooleanField(
         label="I understand that a removed agency stays removed: it can never register a placement again.",
     )
+
+
+class AgencyDetailsForm(forms.ModelForm):
+    """The details an agency keeps itself (agencies.services.AGENCY_OWN_DETAILS)."""
+
+    class Meta:
+        model = Agency
+        fields = ["contact_name", "contact_email", "contact_phone", "address"]
+        widgets = {
+            "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+            "contact_phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "address": forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+        }
+        help_texts = {
+            "contact_name": "Who councils and the coordinator should contact about the MoU.",
+            "contact_email": "Corrective actions, suspensions and answers to your questions are sent here, as well "
+            "as to your users.",
+        }

@@ -16,7 +16,7 @@ agency's standing history (agencies.selectors.standing_history) can say who did 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Least
@@ -253,3 +253,27 @@ def suspension_email_context(suspension: Suspension, *, today: date, breaches=No
         "breaches_count": len(breaches) if breaches is not None else suspension.breaches.count(),
         "agency_url": site_url(reverse("agencies:detail", args=[suspension.agency_id])),
     }
+
+
+# --- An agency's own details
+
+AGENCY_OWN_DETAILS = ("contact_name", "contact_email", "contact_phone", "address")
+
+
+@transaction.atomic
+def agency_details_update(*, agency: Agency, by, **details) -> Agency:
+    """Change the details an agency keeps itself (`AGENCY_OWN_DETAILS`): its users, or the coordinator. Its name,
+    company number and standing stay the coordinator's (the API's `PATCH agencies/{id}/`, suspensions)."""
+    own_user = by is not None and by.is_agency and by.agency_id == agency.pk
+    if not (own_user or getattr(by, "is_coordinator", False)):
+        raise PermissionDenied("Only the agency's own users or the coordinator can change its details.")
+    unknown = set(details).difference(AGENCY_OWN_DETAILS)
+    if unknown:
+        raise ValidationError(f"Not an agency's own detail: {', '.join(sorted(unknown))}.")
+    agency = agency_locked(agency)
+    for name, value in details.items():
+        setattr(agency, name, (value or "").strip())
+    agency.full_clean()
+    with changed_by(by, action="details"):
+        agency.save(update_fields=list(details))
+    return agency

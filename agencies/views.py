@@ -10,14 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import coordinator_required
-from agencies.forms import AgencyFilterForm, LiftForm, RemoveForm, SuspensionFilterForm
+from agencies.forms import AgencyDetailsForm, AgencyFilterForm, LiftForm, RemoveForm, SuspensionFilterForm
 from agencies.models import Agency, Suspension
 from agencies.selectors import STATE_LABELS, standing_history, suspension_state, suspensions_in_state
-from agencies.services import agency_remove, suspension_lift, suspension_lift_refusal
+from agencies.services import agency_details_update, agency_remove, suspension_lift, suspension_lift_refusal
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
 
@@ -102,8 +103,31 @@ def agency_detail(request, pk):
             "second_tier": visible_to(agency.second_tier_agencies.all(), request.user).order_by("name"),
             "history": standing_history(agency=agency, today=today),
             "may_act": request.user.is_coordinator and agency.standing != Agency.Standing.REMOVED,
+            "may_edit_details": _may_edit_details(request.user, agency),
         },
     )
+
+
+def _may_edit_details(user, agency) -> bool:
+    return user.is_coordinator or (user.is_agency and user.agency_id == agency.pk)
+
+
+@login_required
+def agency_details_edit(request, pk):
+    """An agency keeps its own contact details; the coordinator may correct them. Others: not found."""
+    agency = get_object_or_404(visible_to(Agency.objects.all(), request.user), pk=pk)
+    if not _may_edit_details(request.user, agency):
+        raise Http404("No agency of yours has that number.")
+    form = AgencyDetailsForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency_details_update(agency=agency, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, {})
+        else:
+            messages.success(request, "Your agency's details are saved." if request.user.is_agency else "Saved.")
+            return redirect("agencies:detail", pk=agency.pk)
+    return render(request, "agencies/agency_details_form.html", {"form": form, "agency": agency})
 
 
 @coordinator_required

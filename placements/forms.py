@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from agencies.models import Agency
 from futuresocial.forms import DATE_INPUT
 from mou.models import EngagementType, Role
+from placements.models import PermanentLeaver
 from placements.services import ReferenceInput, TeamMemberInput, project_team_approval_refusal
 from region.models import Authority
 
@@ -296,3 +297,49 @@ class VerifyQualificationForm(forms.Form):
         widget=DATE_INPUT,
         help_text="As checked on the Social Work England register: it judges every placement of the worker.",
     )
+
+
+class PermanentLeaverForm(forms.Form):
+    """A worker who left an employed post at a council: the cooling-off rule's fact. The coordinator chooses the
+    council; a council records its own."""
+
+    authority = forms.ModelChoiceField(
+        label="Council or trust", queryset=Authority.objects.order_by("name"), empty_label="Choose one"
+    )
+    worker_swe_number = SweNumberField(
+        label="Social Work England registration number",
+        max_length=12,
+        help_text="For example: SW123456",
+        validators=[
+            RegexValidator(r"^SW[0-9]{1,10}$", "A Social Work England registration number looks like SW123456.")
+        ],
+    )
+    left_on = forms.DateField(label="Last day in the post", widget=DATE_INPUT)
+    reason = forms.ChoiceField(
+        label="Why they left",
+        choices=[("", "Choose one"), *PermanentLeaver.Reason.choices],
+        help_text="Redundancy and the end of probation are exempt from the cooling-off period.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_regional:
+            del self.fields["authority"]
+
+
+class CapExceptionForm(forms.Form):
+    """A council's signed approval to pay above the cap on one placement, for a period."""
+
+    signed_by_dcs = forms.CharField(label="Signed by (director of children's services)", max_length=120)
+    signed_by_chief_executive = forms.CharField(label="Signed by (chief executive)", max_length=120)
+    reason = forms.CharField(
+        label="Why the council approves it", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    valid_from = forms.DateField(
+        label="Covers work from",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Leave empty for today (or the placement's start, if later). A date already worked takes the "
+        "covered days out of any case the audit opened for them.",
+    )
+    valid_until = forms.DateField(label="Covers work until", widget=DATE_INPUT)

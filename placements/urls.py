@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placements import views, views_teams
+from placements import views, views_councils, views_teams
 
 app_name = "placements"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("placements/<int:pk>/timesheets/new/", views.timesheet_new, name="timesheet-new"),
     path("timesheets/upload/", views.timesheet_upload, name="upload"),
     path("timesheets/upload/template.csv", views.timesheet_upload_template, name="upload-template"),
+    path("leavers/", views_councils.leaver_list, name="leavers"),
+    path("leavers/new/", views_councils.leaver_new, name="leaver-new"),
+    path("placements/<int:pk>/cap-exceptions/new/", views_councils.cap_exception_new, name="cap-exception-new"),
     path("cap-check/", views.cap_check_page, name="cap-check"),
     path("workers/qualification/", views.qualification_conflicts_page, name="qualification-conflicts"),
     path("workers/<int:pk>/verify-qualification/", views.qualification_verify, name="qualification-verify"),

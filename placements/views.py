@@ -158,6 +158,8 @@ def placement_detail(request, pk):
             "references": placement.references.all(),
             "may_add_reference": _may_add_reference(request.user, placement),
             "version": version_in_force(on=placement.start_date),
+            "cap_exceptions": placement.cap_exceptions.order_by("valid_from", "id"),
+            "may_record_exception": request.user.is_coordinator or request.user.is_council,
         },
     )
 
