@@ -17,11 +17,10 @@ from agencies.models import Agency
 from compliance.corrective_actions import LIVE_STATUSES
 from compliance.models import AuditRun, Breach, CorrectiveAction, CorrectiveActionItem
 from futuresocial.api.filters import FilterSet, IdFilter
+from futuresocial.forms import DateRangeInput
 from futuresocial.scoping import visible_to
 from mou.models import Role
 from region.models import Authority
-
-DATE_RANGE = django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
 
 # --- breach cases
 
@@ -80,7 +79,7 @@ class BreachQueueFilterSet(BreachFilterSet):
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.order_by("name"), empty_label="Any agency")
     assignee = django_filters.ChoiceFilter(choices=[], method="filter_assignee", empty_label="Anyone or no one")
     detected = django_filters.DateFromToRangeFilter(
-        field_name="detected_at", label="Detected from / to", widget=DATE_RANGE
+        field_name="detected_at", label="Detected from / to", widget=DateRangeInput("Detected")
     )
     sort = django_filters.ChoiceFilter(choices=SORTS, method="sort_by", empty_label=None, label="Sort")
     # The API's other parameters are not on the page.

@@ -3,8 +3,25 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from django_filters.widgets import DateRangeWidget
+
 # The browser's own date picker; ISO dates both ways.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DateRangeInput(DateRangeWidget):
+    """A from / to pair of date pickers, each box named for a screen reader ("Detected from", "Detected to"): the
+    field's one visible label cannot point at two inputs."""
+
+    def __init__(self, name: str, attrs=None):
+        super().__init__(attrs={"type": "date", **(attrs or {})})
+        self.name = name
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, end in zip(context["widget"]["subwidgets"], ("from", "to"), strict=True):
+            subwidget["attrs"]["aria-label"] = f"{self.name} {end}"
+        return context
 
 
 def add_service_errors(form, error: ValidationError, rename: dict | None = None) -> None:

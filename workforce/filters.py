@@ -3,6 +3,7 @@
 import django_filters
 
 from futuresocial.api.filters import FilterSet
+from futuresocial.forms import DateRangeInput
 from region.models import Authority
 from workforce.models import WorkforceReturn
 
@@ -19,7 +20,7 @@ class WorkforceReturnFilterSet(FilterSet):
     period_end = django_filters.DateFromToRangeFilter(
         label="Period end between",
         help_text="period_end_after and period_end_before (ISO dates, inclusive)",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=DateRangeInput("Period end"),
     )
 
     class Meta:
