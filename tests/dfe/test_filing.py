@@ -348,7 +348,7 @@ def test_the_page_lists_the_changes_since_filing(client, quarter_data, solihull,
     later_work(quarter_data, solihull, agency_a)
     client.force_login(council_user)
     page = client.get(PAGE, {"quarter": "2025-Q1"}).content.decode()
-    changes = page[page.index('<h2 id="changes-title">') : page.index("<h2 id=\"placements-title\">Placements")]
+    changes = page[page.index('<h2 id="changes-title">') : page.index('<h2 id="placements-title">Placements')]
     assert "No changes since it was filed." not in changes
     assert "<h3>Placements</h3>" in changes and "Added since it was filed (1)" in changes and "SW5010" in changes
     assert "<h3>Monthly cost</h3>" in changes
