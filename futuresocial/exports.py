@@ -66,18 +66,20 @@ class Table:
     def cells(self):
         """The rows as the page shows them (text, "—" for a gap): formatted here in one pass, which on a long table
         costs a quarter of formatting each value in the template."""
-        return [[_shown(value) for value in row] for row in self.rows]
+        return [[shown(value) for value in row] for row in self.rows]
 
     @property
     def slug(self):
         return re.sub(r"[^a-z0-9]+", "-", self.filename.lower()).strip("-") or "data"
 
 
-def _shown(value):
+def shown(value):
     if value is None:
         return "—"
-    if isinstance(value, str | int | Decimal):
-        return str(value)  # what the template would print (no thousands separators are configured)
+    if isinstance(value, Decimal):
+        return f"{value:,}"  # money and counts as people read them: 5,722,549.11 (its places as stored)
+    if isinstance(value, str | int):
+        return str(value)  # whole numbers here are years, counts of a few and ids: as they are
     return localize(value)  # dates as the site writes them; a Cell prints itself
 
 

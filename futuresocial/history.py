@@ -5,7 +5,7 @@ the change: `{"user": id, "url": path}` from HistoryMiddleware (pages and API), 
 `pghistory.context`, `{"source": "audit", "audit_run": n}` from the audit. Its aggregate `Events` model reads those
 rows with `pgh_diff`, the `{column: [old, new]}` of each event against the object's previous one.
 
-`history_entries()` turns a page of events into what a person reads ("status: open → under_review by coordinator");
+`history_entries()` turns a page of events into what a person reads ("status: Open → Under review by coordinator");
 `object_history` is the page `/history/<app_label>/<model>/<pk>/` for the models in `HISTORY_MODELS` (any other is a
 404), and only for an object the user may see (`visible_to`, else 404), like every other page.
 """
@@ -310,6 +310,9 @@ def _show(f: models.Field, value, named: dict) -> str:
         return str(related)
     if isinstance(f, models.BooleanField):
         return "yes" if value else "no"
+    if f.choices:
+        # A status or a kind as the pages name it ("Under review"), not as stored ("under_review").
+        return str(dict(f.flatchoices).get(value, value))
     if isinstance(f, models.DateTimeField):
         parsed = parse_datetime(str(value))
         return date_format(timezone.localtime(parsed), "j M Y H:i") if parsed else str(value)
@@ -318,7 +321,7 @@ def _show(f: models.Field, value, named: dict) -> str:
         return date_format(parsed, "j M Y") if parsed else str(value)
     if isinstance(f, models.DecimalField):
         try:
-            return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-f.decimal_places)))
+            return f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-f.decimal_places)):,}"
         except InvalidOperation:
             return str(value)
     text = str(value)

@@ -37,7 +37,7 @@ def test_a_status_change_made_on_the_case_page_shows_on_its_history_page(client,
     response = client.get(f"/history/compliance/breach/{case.pk}/")
     assert response.status_code == 200
     page = text(response)
-    assert "status: open → under_review by coordinator" in page
+    assert "status: Open → Under review by coordinator" in page
     assert f"History of breach {case.pk}: Breach {case.pk}: Pay rate above the cap (Alpha Locums Ltd)" in page
 
 
@@ -53,7 +53,7 @@ def test_the_history_shows_the_case_timeline_on_the_case_page_too(client, coordi
     client.force_login(coordinator)
     client.post(f"/breaches/{case.pk}/status/", {"status": "dismissed", "reason": "A duplicate of case 1"})
     page = text(client.get(f"/breaches/{case.pk}/"))
-    assert "status: open → dismissed; dismissed reason: — → A duplicate of case 1" in page
+    assert "status: Open → Dismissed; dismissed reason: — → A duplicate of case 1" in page
     assert f'href="/history/compliance/breach/{case.pk}/"' in client.get(f"/breaches/{case.pk}/").content.decode()
 
 
@@ -70,7 +70,7 @@ def test_a_change_with_no_one_behind_it_is_the_systems(client, coordinator, agen
     agency_a.standing = Agency.Standing.SUSPENDED
     agency_a.save()
     client.force_login(coordinator)
-    assert "standing: approved → suspended by system" in text(client.get(f"/history/agencies/agency/{agency_a.pk}/"))
+    assert "standing: Approved → Suspended by system" in text(client.get(f"/history/agencies/agency/{agency_a.pk}/"))
 
 
 def test_a_council_reads_the_history_of_a_case_at_its_authority_only(client, council_user, other_council_user, case):
