@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 import futuresocial.admin  # noqa: F401  (the site's header and the conventions every app's admin uses)
-from accounts.models import User
+from accounts.models import SavedView, User
 from futuresocial.scoping import visible_to
 
 
@@ -30,3 +30,17 @@ class UserAdmin(DjangoUserAdmin):
         if request.user.is_superuser:
             return queryset
         return visible_to(queryset, request.user)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """People's saved views of list pages: shown, and removable (they are each person's own bookmarks)."""
+
+    list_display = ("name", "user", "list_name", "query", "created_at")
+    list_filter = ("list_name",)
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username")
+    readonly_fields = ("user", "list_name", "name", "query", "created_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 import pytest
 
-from accounts.models import User
+from accounts.models import SavedView, User
 from agencies.models import Suspension
 from compliance.models import AuditRun, Breach, Query, Rejudge
 from mou.models import MouVersion
@@ -137,6 +137,7 @@ def one_of_everything(superuser):
         BreachNoteFactory(breach=breach, author=superuser, text="Asked the agency for its payslips"),
         corrective_action,
         item,
+        SavedView.objects.create(user=superuser, list_name="compliance:breaches", name="Mine", query="assignee=me"),
         QueryFactory(
             asked_by_kind=Query.Asker.SOCIAL_WORKER,
             asked_by_name="A. Worker",

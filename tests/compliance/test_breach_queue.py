@@ -458,10 +458,10 @@ def test_the_timeline_tells_the_case_in_order_with_its_notes(client, coordinator
     page = text(client.get(f"/breaches/{case.pk}/"))
     story = [
         "created by system",
-        "status: open → under_review by coordinator",
+        "status: Open → Under review by coordinator",
         "coordinator wrote: Asked for payslips",
         "alpha wrote: Payslips attached",
-        "status: under_review → resolved",
+        "status: Under review → Resolved",
     ]
     positions = [page.index(step) for step in story]
     assert positions == sorted(positions)
