@@ -30,6 +30,12 @@ def _seeded_region(request):
             import_module(f"{app}.migrations.{migration}").seed(_seeding_apps(), None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _the_default_region_from_the_start():
+    """The same for module-scoped fixtures (the schema's), which run before the first test's own fixtures."""
+    remember_region(WEST_MIDLANDS)
+
+
 @pytest.fixture(autouse=True)
 def _the_default_region():
     """Every test database is migrated with no region set up: the West Midlands, the product's default. Remembered

@@ -197,3 +197,10 @@ def test_the_region_is_read_from_the_database_when_not_remembered(django_assert_
     Region.objects.all().delete()
     remember_region(None)
     assert deployment_region() is WEST_MIDLANDS
+
+
+def test_the_demo_is_the_west_midlands_and_says_so_elsewhere():
+    setup_region("North East")
+    with pytest.raises(CommandError, match="the demo is the West Midlands'; this deployment is set up for the North"):
+        call_command("load_demo", stdout=StringIO())
+    assert not User.objects.exists()
