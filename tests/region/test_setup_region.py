@@ -204,3 +204,13 @@ def test_the_demo_is_the_west_midlands_and_says_so_elsewhere():
     with pytest.raises(CommandError, match="the demo is the West Midlands'; this deployment is set up for the North"):
         call_command("load_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_an_area_has_official_figures_only_and_an_unknown_code_is_still_unknown(analyst):
+    api = token_client(analyst)
+    answer = api.get(STATS, {"authority": "E12000007", "source": "returns"})
+    assert answer.status_code == 400
+    assert answer.json() == {"authority": ["England and the regions have official figures only: use source=official."]}
+    assert api.get(STATS, {"authority": "E12000010"}).json() == {"authority": ["unknown authority"]}
+    london = api.get(STATS, {"authority": "E12000007"}).json()
+    assert (london["authority"], london["area_name"], london["series"]) == ("E12000007", "London", [])
