@@ -30,10 +30,8 @@ def _seeded_region(request):
             import_module(f"{app}.migrations.{migration}").seed(_seeding_apps(), None)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _the_default_region_from_the_start():
-    """The same for module-scoped fixtures (the schema's), which run before the first test's own fixtures."""
-    remember_region(WEST_MIDLANDS)
+# The same before any fixture: test modules build the API schema (which names the region) when they are collected.
+remember_region(WEST_MIDLANDS)
 
 
 @pytest.fixture(autouse=True)
