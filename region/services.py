@@ -32,9 +32,11 @@ def _records_of_the_authorities() -> dict[str, int]:
         model, name = relation.related_model, relation.field.name
         count = model._base_manager.filter(**{f"{name}__isnull": False}).distinct().count()
         if count:
-            label = str(model._meta.verbose_name_plural)
-            held[label] = held.get(label, 0) + count
-    return held
+            held[model] = held.get(model, 0) + count
+    return {
+        str(model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural): count
+        for model, count in held.items()
+    }
 
 
 @transaction.atomic

@@ -149,7 +149,7 @@ def test_a_database_holding_another_regions_records_is_refused_saying_why(solihu
         setup_region("London")
     message = str(refused.value)
     assert "holds records of the West Midlands" in message
-    assert "1 users" in message and "126 official figures" in message
+    assert "126 official figures, 1 user)" in message
     assert "fresh database" in message
     assert Authority.objects.count() == 14 and not Region.objects.exists()
 
@@ -214,3 +214,9 @@ def test_an_area_has_official_figures_only_and_an_unknown_code_is_still_unknown(
     assert api.get(STATS, {"authority": "E12000010"}).json() == {"authority": ["unknown authority"]}
     london = api.get(STATS, {"authority": "E12000007"}).json()
     assert (london["authority"], london["area_name"], london["series"]) == ("E12000007", "London", [])
+
+
+def test_a_region_set_up_by_mistake_is_replaced_while_nothing_names_its_authorities():
+    setup_region("North East")
+    assert "now London: 33 authorities" in setup_region("London")
+    assert Region.objects.get().name == "London" and Authority.objects.count() == 33
