@@ -30,7 +30,7 @@ def _seeded_region(request):
             import_module(f"{app}.migrations.{migration}").seed(_seeding_apps(), None)
 
 
-# The same before any fixture: test modules build the API schema (which names the region) when they are collected.
+# At import too, before any fixture: test modules build the API schema (which names the region) when collected.
 remember_region(WEST_MIDLANDS)
 
 
