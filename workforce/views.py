@@ -201,7 +201,7 @@ def _beside_table(rate, *, region_name, official, beside):
     )
 
 
-AREA_NAMES = {ENGLAND: "England", **REGIONS}
+AREA_NAMES = selectors.AREAS  # England and the regions by ONS code
 
 
 def _areas_beside(request):
