@@ -20,11 +20,14 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from accounts.models import User
 from accounts.tasks import send_email
+from region.selectors import deployment_region
 
 logger = logging.getLogger(__name__)
 
 
 def render_email(template: str, context: dict) -> tuple[str, str]:
+    """Subject and body; every message may name the deployment's `region`, as every page does."""
+    context = {"region": deployment_region(), **context}
     subject, _, body = render_to_string(f"email/{template}.txt", context).strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
 

@@ -81,7 +81,7 @@ class SuspensionQuerySet(models.QuerySet):
 @pghistory.track()
 @pgtrigger.register(pgtrigger.Protect(name="suspensions_are_never_deleted", operation=pgtrigger.Delete))
 class Suspension(models.Model):
-    """An agency taken off the list of agencies allowed to supply the 14 authorities, for a time or until lifted."""
+    """An agency taken off the list of agencies allowed to supply the region, for a time or until lifted."""
 
     class Kind(models.TextChoices):
         TEMPORARY = "temporary", "Temporary"

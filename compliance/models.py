@@ -164,8 +164,8 @@ class Breach(models.Model):
         Rule.CHARGE_RATE_ABOVE_CAP: "The hourly charge rate to the council was above the charge cap for the role "
         "(and engagement type) in the MoU version that binds the placement. Each line below is a day charged above it.",
         Rule.SUSPENDED_AGENCY: "The placement started while the agency was suspended or removed from the list of "
-        "agencies allowed to supply the 14 councils.",
-        Rule.COOLING_OFF: "The worker left a permanent post at one of the 14 councils within the cooling-off "
+        "agencies allowed to supply the region's councils.",
+        Rule.COOLING_OFF: "The worker left a permanent post at one of the region's councils within the cooling-off "
         "period of the MoU version (12 months), for a reason that does not exempt them.",
         Rule.EXPERIENCE_BELOW_MINIMUM: "The placement started before the worker had the minimum years of "
         "post-qualifying experience the MoU version asks for.",

@@ -58,6 +58,7 @@ from placements.models import (
 )
 from placements.timesheets import week_ending_of
 from region.models import Authority
+from region.selectors import WEST_MIDLANDS, deployment_region
 from workforce.models import OfficialFigure, WorkforceReturn
 
 # Serialises concurrent runs (two `make run`s at once): the second waits, then finds everything loaded.
@@ -105,6 +106,10 @@ def load_demo(*, today: date | None = None) -> Summary:
     with transaction.atomic(), pghistory.context(source="load_demo"):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_ID])
+        region = deployment_region()
+        if region.code != WEST_MIDLANDS.code:
+            # Its councils, placements and returns are the West Midlands' 14 authorities'.
+            raise DemoDataError(f"the demo is the West Midlands'; this deployment is set up for {region.in_prose}.")
         versions = _load_versions(summary)
         _load_draft(summary)
         agencies = _load_agencies(summary)

@@ -23,8 +23,7 @@ from pghistory.models import Events
 
 from futuresocial.scoping import visible_to
 
-admin.site.site_header = "West Midlands agency MoU — administration"
-admin.site.site_title = "West Midlands agency MoU — administration"
+# The header and title name the deployment's region: region/admin.py sets them.
 admin.site.index_title = "Records"
 
 

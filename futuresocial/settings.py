@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "region.context_processors.region",
             ],
         },
     },
@@ -227,7 +228,7 @@ REST_FRAMEWORK = {
     },
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "West Midlands agency MoU API",
+    "TITLE": "Agency MoU API",  # region.schema names the deployment's region in it
     "DESCRIPTION": "Placements, rates, timesheets, breaches and workforce figures under the regional Agency Protocol.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -238,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "futuresocial.api.schema.add_error_responses",
+        "region.schema.name_the_region",
     ],
     # Several models have a `status`; name each choice set after its model in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -13,6 +13,7 @@ import pytest
 from accounts.models import User
 from accounts.tasks import send_email
 from mou.models import MouVersion
+from region.selectors import WEST_MIDLANDS, remember_region
 from tests.celery_queues import own_queue
 from tests.factories import AgencyFactory, CapFactory, MouVersionFactory, UserFactory, authority, role
 
@@ -27,6 +28,20 @@ def _seeded_region(request):
         request.getfixturevalue("transactional_db")
         for app, migration in SEEDS:
             import_module(f"{app}.migrations.{migration}").seed(_seeding_apps(), None)
+
+
+# At import too, before any fixture: test modules build the API schema (which names the region) when collected.
+remember_region(WEST_MIDLANDS)
+
+
+@pytest.fixture(autouse=True)
+def _the_default_region():
+    """Every test database is migrated with no region set up: the West Midlands, the product's default. Remembered
+    before the test, as a web process remembers it after its first page, so that no pinned query count depends on
+    which test read it first; a test that sets up another region remembers that one (`region_setup`) until here."""
+    remember_region(WEST_MIDLANDS)
+    yield
+    remember_region(WEST_MIDLANDS)
 
 
 SEEDS = [("workforce", "0002_seed_authorities"), ("mou", "0002_seed_roles")]

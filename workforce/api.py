@@ -12,9 +12,10 @@ from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import file_upload_request, service_errors, with_own_tenant
 from futuresocial.api.views import BaseViewSet
 from region.models import Authority
+from region.selectors import region_label
 from workforce.filters import WorkforceReturnFilterSet
 from workforce.models import NOT_NEGATIVE, PERCENTAGE, WorkforceReturn
-from workforce.selectors import REGION_NAME, Source, workforce_series
+from workforce.selectors import AREAS, Source, workforce_series
 from workforce.services import workforce_return_submit
 from workforce.uploads import COLUMNS, UploadRejected, workforce_returns_upload
 
@@ -33,7 +34,7 @@ class AuthoritySerializer(serializers.ModelSerializer):
 
 
 class AuthorityViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
-    """The 14 councils and children's trusts: public reference data for every signed-in user."""
+    """The region's councils and children's trusts: public reference data for every signed-in user."""
 
     queryset = Authority.objects.order_by("name")
     serializer_class = AuthoritySerializer
@@ -180,19 +181,35 @@ class WorkforceReturnViewSet(BaseViewSet, viewsets.ModelViewSet):
 
 
 class WorkforceStatsQuerySerializer(serializers.Serializer):
-    authority = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Authority.objects.all(),
+    authority = serializers.CharField(
         required=False,
         allow_null=True,
-        error_messages={"does_not_exist": "unknown authority"},
-        help_text="ONS code of one of the 14 authorities, e.g. E08000029; leave out for the West Midlands region.",
+        help_text=(
+            "ONS code of one of the region's authorities (e.g. E08000029), or, with source=official, of England "
+            "(E92000001) or a region (E12000001 to E12000009: their published rows); leave out for the region."
+        ),
     )
     source = serializers.ChoiceField(
         choices=Source.choices,
         default=Source.OFFICIAL,
         help_text="official: the DfE's published statistics (30 September each year); returns: the councils' own.",
     )
+
+    def validate_authority(self, code):
+        """An area (England or a region) stays its code; an authority's code becomes the authority."""
+        if code in AREAS:
+            return code
+        authority = Authority.objects.filter(code=code).first()
+        if authority is None:
+            raise serializers.ValidationError("unknown authority")
+        return authority
+
+    def validate(self, attrs):
+        if isinstance(attrs.get("authority"), str) and attrs["source"] != Source.OFFICIAL:
+            raise serializers.ValidationError(
+                {"authority": ["England and the regions have official figures only: use source=official."]}
+            )
+        return attrs
 
 
 class WorkforcePointSerializer(serializers.Serializer):
@@ -214,7 +231,9 @@ class WorkforcePointSerializer(serializers.Serializer):
 
 
 class WorkforceStatsSerializer(serializers.Serializer):
-    authority = serializers.CharField(allow_null=True, help_text="ONS code; null for the region")
+    authority = serializers.CharField(
+        allow_null=True, help_text="ONS code of the authority, England or the region asked for; null for the region"
+    )
     area_name = serializers.CharField()
     source = serializers.ChoiceField(choices=Source.choices)
     series = WorkforcePointSerializer(many=True)
@@ -224,7 +243,8 @@ class WorkforceStatsView(APIView):
     """Agency, turnover and vacancy rates by period end, for an authority or the region.
 
     `source=official` (default): the DfE's published rates, readable by anyone signed in (public statistics); the
-    region is the published West Midlands row (else the 14 authorities summed). `source=returns`: the councils' own
+    region is its published row (else its authorities summed); England (`E92000001`) and each region
+    (`E12000001` to `E12000009`) are their published rows. `source=returns`: the councils' own
     returns; the region sums the authorities' FTEs per period end. A council reads its own authority's returns and
     the region's sums (a sum of fewer than 3 authorities comes back withheld, code `c`); another authority's
     returns are **403** (the authority is public reference data, its returns are not the council's to read), as is
@@ -243,10 +263,17 @@ class WorkforceStatsView(APIView):
         query = WorkforceStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         authority, source = query.validated_data.get("authority"), query.validated_data["source"]
-        series = workforce_series(authority=authority, source=source, user=request.user)
+        if isinstance(authority, str):  # England or a region: its published rows
+            series = workforce_series(authority=None, area=authority, source=source, user=request.user)
+            code, area_name = authority, AREAS[authority]
+        else:
+            series = workforce_series(authority=authority, source=source, user=request.user)
+            code = authority.code if authority else None
+            # The region's name with its authorities, counted only when it is the region asked for.
+            area_name = authority.name if authority else region_label(authorities=Authority.objects.count())
         body = {
-            "authority": authority.code if authority else None,
-            "area_name": authority.name if authority else REGION_NAME,
+            "authority": code,
+            "area_name": area_name,
             "source": source,
             "series": series,
         }

@@ -1,7 +1,7 @@
 """Import the DfE's children's social work workforce statistics into OfficialFigure (SPEC §3, §7).
 
 Either release's file is read; the naming scheme is told from the header. Kept: the national row, every regional
-row (England and regional comparisons need them all) and the rows of the 14 authorities. Each file is its own
+row (England and regional comparisons need them all) and the rows of the region's authorities. Each file is its own
 `release`, so rerunning a file changes nothing and importing an older one never overwrites a newer one.
 """
 
@@ -76,7 +76,7 @@ LEVELS = {
     "Local authority": OfficialFigure.Level.LOCAL_AUTHORITY,
 }
 
-NOT_OURS = "not one of the 14 authorities"
+NOT_OURS = "not one of the {count} authorities"  # the region's, counted when the file is read
 MERGED = "merged row of two authorities (codes like 940 / 941)"
 
 # What a rerun compares and rewrites; (release, area_code, period_end) is the row's identity.
@@ -124,10 +124,11 @@ def import_official_statistics(path) -> ImportReport:
     for authority in Authority.objects.all():
         authorities[authority.code] = authorities[authority.la_code] = authority
 
+    not_ours = NOT_OURS.format(count=len({authority.pk for authority in authorities.values()}))
     figures = {}
     for row in rows:
         try:
-            figure = _figure_from_row(row, columns=columns, authorities=authorities, release=release)
+            figure = _figure_from_row(row, columns=columns, authorities=authorities, release=release, not_ours=not_ours)
             if (figure.area_code, figure.period_end) in figures:
                 raise _Skip("a second row for the same area and year")
         except _Skip as skip:
@@ -169,7 +170,7 @@ def _columns_for(header, filename):
     )
 
 
-def _figure_from_row(row, *, columns, authorities, release):
+def _figure_from_row(row, *, columns, authorities, release, not_ours):
     if None in row or None in row.values():
         raise _Skip("a row with more or fewer fields than the header")
     level = LEVELS.get(row["geographic_level"].strip())
@@ -184,7 +185,7 @@ def _figure_from_row(row, *, columns, authorities, release):
             raise _Skip(MERGED)
         authority = authorities.get(new_code) or authorities.get(old_code)
         if authority is None:
-            raise _Skip(NOT_OURS)
+            raise _Skip(not_ours)
         area_code, area_name = new_code or authority.code, row["la_name"].strip() or authority.name
     elif level == OfficialFigure.Level.REGIONAL:
         area_code, area_name = row["region_code"].strip(), row["region_name"].strip()

@@ -3,8 +3,9 @@ authority or the region, from the official statistics or from the councils' own 
 
 - **Official (DfE)**: the published rates, as published. A period appears in several releases (a later file revises
   earlier years): the newest release that has the period wins. A suppressed rate (`u`, `x`, `c`, `z`, `low`) is
-  None with its code in `suppressed`, never 0. The region is the published West Midlands row; for a period without
-  one, the 14 authorities' FTEs are summed and the rates derived (a suppressed input suppresses the sum's rate).
+  None with its code in `suppressed`, never 0. The region is the deployment's region's published row; for a period
+  without one, its authorities' FTEs are summed and the rates derived (a suppressed input suppresses the sum's rate).
+  England and every region are their published rows (`official_area_series`), to read beside the region.
 - **Council returns**: an authority's own returns, rates derived (SPEC §3); the region sums the FTEs of the
   authorities that made a return for the period end (`authorities` says how many), then derives the rates.
 
@@ -24,11 +25,12 @@ from django.db import models
 from django.db.models import Count, F, Max, Q, Sum
 
 from futuresocial.scoping import visible_to
+from region import selectors as region_selectors
+from region.areas import ENGLAND, REGIONS
 from region.models import Authority
 from workforce.models import OfficialFigure, WorkforceRates, WorkforceReturn
 
-WEST_MIDLANDS = "E12000005"  # ONS code of the region: its published rows are the region's official figures
-REGION_NAME = "West Midlands (14 authorities)"
+WEST_MIDLANDS = region_selectors.WEST_MIDLANDS.code  # the default region's ONS code, as the tests and the demo name it
 RATES = ("agency_rate", "turnover_rate", "vacancy_rate")
 # The FTEs behind each rate: a suppressed one suppresses the rate derived from it.
 RATE_INPUTS = {
@@ -139,29 +141,53 @@ def _sum_official(period_end, figures: list, authorities: int) -> WorkforcePoint
 
 
 def official_series(*, authority: Authority | None = None) -> list[WorkforcePoint]:
-    """An authority's official rates by period end, or the region's (published row, else the sum of the 14)."""
+    """An authority's official rates by period end, or the region's (published row, else the sum of its authorities)."""
     if authority is not None:
         figures = newest_figures(OfficialFigure.objects.filter(authority=authority))
         return [official_point(figure) for _, figure in sorted(figures.items(), key=lambda item: item[0][1])]
+    return official_region_beside(areas=())[0]
+
+
+def official_region_beside(*, areas) -> tuple[list[WorkforcePoint], dict[str, list[WorkforcePoint]]]:
+    """The region's official rates by period end, and beside them those of `areas` (England, other regions: ONS
+    codes) as published, {code: points}. One query for all of them, however many areas."""
+    region = region_selectors.deployment_region().code
     figures = newest_figures(
         OfficialFigure.objects.filter(
-            Q(level=OfficialFigure.Level.REGIONAL, area_code=WEST_MIDLANDS)
+            Q(level__in=(OfficialFigure.Level.REGIONAL, OfficialFigure.Level.NATIONAL), area_code__in={region, *areas})
             | Q(level=OfficialFigure.Level.LOCAL_AUTHORITY, authority__isnull=False)
         )
     )
-    regional, by_period = {}, defaultdict(list)
-    for (area_code, period_end), figure in figures.items():
-        if area_code == WEST_MIDLANDS:
-            regional[period_end] = figure
-        else:
+    regional, by_period, beside = {}, defaultdict(list), {code: [] for code in areas}
+    for (area_code, period_end), figure in sorted(figures.items(), key=lambda item: item[0][1]):
+        if figure.level == OfficialFigure.Level.LOCAL_AUTHORITY:
             by_period[period_end].append(figure)
+            continue
+        if area_code == region:
+            regional[period_end] = figure
+        if area_code in beside:
+            beside[area_code].append(official_point(figure))
     count = Authority.objects.count()
-    return [
+    series = [
         official_point(regional[period_end])
         if period_end in regional
         else _sum_official(period_end, by_period[period_end], count)
         for period_end in sorted(regional.keys() | by_period.keys())
     ]
+    return series, beside
+
+
+AREAS = {ENGLAND: "England", **REGIONS}  # the areas whose published rows are read as they are
+
+
+def official_area_series(*, code: str) -> list[WorkforcePoint]:
+    """England's or a region's published rates by period end (`AREAS`), as published, never a sum."""
+    figures = newest_figures(
+        OfficialFigure.objects.filter(
+            level__in=(OfficialFigure.Level.REGIONAL, OfficialFigure.Level.NATIONAL), area_code=code
+        )
+    )
+    return [official_point(figure) for _, figure in sorted(figures.items(), key=lambda item: item[0][1])]
 
 
 def official_by_authority(*, period_end: date) -> dict[int, WorkforcePoint]:
@@ -184,7 +210,7 @@ def official_periods() -> list[date]:
 
 
 def trend_areas(user, authorities=None) -> list[Authority]:
-    """The authorities whose trends page `user` may open: all 14 for the coordinator and analysts, a council its
+    """The authorities whose trends page `user` may open: all of them for the coordinator and analysts, a council its
     own, an agency none. `authorities`: all of them, when the caller has them already."""
     if not (user.is_regional or (user.is_council and user.authority_id)):
         return []
@@ -266,7 +292,12 @@ def returns_by_authority(*, period_end: date, user) -> dict[int, WorkforcePoint]
     return {workforce_return.authority_id: return_point(workforce_return) for workforce_return in returns}
 
 
-def workforce_series(*, authority: Authority | None, source: str, user) -> list[WorkforcePoint]:
+def workforce_series(
+    *, authority: Authority | None, source: str, user, area: str | None = None
+) -> list[WorkforcePoint]:
+    """`area`: England or a region by ONS code (`AREAS`), official figures only."""
+    if area is not None:
+        return official_area_series(code=area)
     if source == Source.RETURNS:
         return returns_series(authority=authority, user=user)
     return official_series(authority=authority)
@@ -311,7 +342,9 @@ def _newest_region_returns(*, user) -> RegionWorkforce | None:
 
 def _newest_region_official() -> RegionWorkforce | None:
     figures = newest_figures(
-        OfficialFigure.objects.filter(level=OfficialFigure.Level.REGIONAL, area_code=WEST_MIDLANDS)
+        OfficialFigure.objects.filter(
+            level=OfficialFigure.Level.REGIONAL, area_code=region_selectors.deployment_region().code
+        )
     )
     if not figures:
         return None

@@ -39,8 +39,8 @@ class UploadResult:
 
 
 def upload_limits() -> UploadLimits:
-    """Settings WORKFORCE_UPLOAD_MAX_BYTES and _MAX_ROWS: 14 authorities × 4 quarters × many years is a few hundred
-    rows at most."""
+    """Settings WORKFORCE_UPLOAD_MAX_BYTES and _MAX_ROWS: a region's authorities (12 to 33) × 4 quarters × many years
+    is a few hundred rows, a thousand or two for London."""
     return UploadLimits(max_bytes=settings.WORKFORCE_UPLOAD_MAX_BYTES, max_rows=settings.WORKFORCE_UPLOAD_MAX_ROWS)
 
 

@@ -23,12 +23,14 @@ from futuresocial.charts import Series, bar_chart, line_chart
 from futuresocial.exports import Cell, Table, table_export
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import upload_page
+from region.areas import ENGLAND, REGIONS
 from region.models import Authority
+from region.selectors import deployment_region, region_label
 from workforce import selectors
 from workforce.filters import WorkforceReturnFilterSet
 from workforce.forms import WorkforceReturnForm, WorkforceReturnUploadForm
 from workforce.models import WorkforceReturn
-from workforce.selectors import RATES, REGION_NAME, SUPPRESSION_CODES, Source
+from workforce.selectors import RATES, SUPPRESSION_CODES, Source
 from workforce.services import workforce_return_submit
 from workforce.uploads import COLUMNS, workforce_returns_upload
 
@@ -111,7 +113,7 @@ def return_upload(request):
 
 @submitters_required
 def return_upload_template(request):
-    """A CSV template: the header and a row for the caller's authority (a council's own; else Solihull's code)."""
+    """A CSV template: the header and a row for the caller's authority (a council's own; else the first by name)."""
     authority = request.user.authority or Authority.objects.order_by("name").first()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="workforce-returns-template.csv"'
@@ -160,15 +162,53 @@ def _trend_table(rate, *, area_name, official, returns, region):
     )
 
 
-def _trend_chart(rate, *, area_name, official, returns):
+def _trend_chart(rate, *, area_name, official, returns, beside):
+    beside_names = ", ".join(AREA_NAMES[code] for code in beside)
     return line_chart(
         [
             Series("official (DfE)", [(p.period_end, p.rate(rate)) for p in official]),
             Series("council returns", [(p.period_end, p.rate(rate)) for p in returns], kind="dashed"),
+            *(
+                Series(f"{AREA_NAMES[code]}, official", [(p.period_end, p.rate(rate)) for p in points])
+                for code, points in beside.items()
+            ),
         ],
         y_label="%",
-        title=f"{RATE_LABELS[rate]}, {area_name}: official (DfE) and council returns",
+        title=f"{RATE_LABELS[rate]}, {area_name}: official (DfE) and council returns"
+        + (f", beside {beside_names} (official)" if beside else ""),
     )
+
+
+def _beside_table(rate, *, region_name, official, beside):
+    """The region's official rates beside England's and the other regions' chosen, as published."""
+    codes = list(beside)
+    by_date = {}
+    for point in official:
+        by_date.setdefault(point.period_end, {})[None] = point
+    for code, points in beside.items():
+        for point in points:
+            by_date.setdefault(point.period_end, {})[code] = point
+    names = [AREA_NAMES[code] for code in codes]
+    return Table(
+        title=f"{RATE_LABELS[rate]} % official (DfE), {region_name} beside {', '.join(names)}",
+        columns=["Period end", region_name, *names],
+        rows=[
+            [period_end, *(_cell(by_date[period_end].get(code), rate) for code in [None, *codes])]
+            for period_end in sorted(by_date)
+        ],
+        filename=f"workforce {rate} beside {' '.join(names)}",
+        caption="Official (DfE) figures as published. — (code): suppressed; an empty cell: no figure that year.",
+    )
+
+
+AREA_NAMES = selectors.AREAS  # England and the regions by ONS code
+
+
+def _areas_beside(request):
+    """England, then the other regions the reader added (`?compare=<ONS code>`, any number), in the regions' order."""
+    own = deployment_region().code
+    wanted = set(request.GET.getlist("compare"))
+    return [ENGLAND, *(code for code in REGIONS if code in wanted and code != own)]
 
 
 def _period(value):
@@ -217,7 +257,7 @@ def _comparison(request, *, user, authorities, areas, region_official):
         title=f"Authorities compared, {when}, {label}",
         columns=["Authority", "Agency rate %", "Turnover %", "Vacancy rate %"],
         rows=[[row["authority"].name, *(_cell(row["point"], rate) for rate in RATES)] for row in rows]
-        + ([[REGION_NAME, *(_cell(region, rate) for rate in RATES)]] if region else []),
+        + ([[region_label(authorities=len(authorities)), *(_cell(region, rate) for rate in RATES)]] if region else []),
         filename=f"workforce authorities {period_end or ''} {source}",
     )
     chart = bar_chart(
@@ -272,8 +312,14 @@ def trends(request, code=None):
         authority = next((a for a in areas if a.code == code), None)
         if authority is None:
             raise Http404("No such authority among those you can see.")
-    area_name = authority.name if authority else REGION_NAME
-    official = selectors.official_series(authority=authority)
+    area_name = authority.name if authority else region_label(authorities=len(authorities))
+    beside, beside_codes = {}, []
+    if authority is None:
+        # England always, and the regions the reader adds: their published rows, read with the region's own.
+        beside_codes = _areas_beside(request)
+        official, beside = selectors.official_region_beside(areas=beside_codes)
+    else:
+        official = selectors.official_series(authority=authority)
     returns = selectors.returns_series(authority=authority, user=user)
 
     sections = []
@@ -282,7 +328,7 @@ def trends(request, code=None):
             {
                 "rate": rate,
                 "label": RATE_LABELS[rate],
-                "chart": _trend_chart(rate, area_name=area_name, official=official, returns=returns),
+                "chart": _trend_chart(rate, area_name=area_name, official=official, returns=returns, beside=beside),
                 "gaps": [
                     (point.period_end, label, point.suppressed[rate], SUPPRESSION_CODES.get(point.suppressed[rate], ""))
                     for label, points in (("official (DfE)", official), ("council returns", returns))
@@ -292,6 +338,11 @@ def trends(request, code=None):
                 "table": _trend_table(
                     rate, area_name=area_name, official=official, returns=returns, region=not authority
                 ),
+                "beside_table": _beside_table(
+                    rate, region_name=deployment_region().name, official=official, beside=beside
+                )
+                if beside
+                else None,
             }
         )
     comparison = (
@@ -299,11 +350,21 @@ def trends(request, code=None):
         if authority is None
         else None
     )
-    tables = [section["table"] for section in sections] + ([comparison["table"]] if comparison else [])
+    tables = (
+        [section["table"] for section in sections]
+        + ([comparison["table"]] if comparison else [])
+        + [section["beside_table"] for section in sections if section["beside_table"]]
+    )
     if response := table_export(request, *tables):
         return response
 
-    codes = sorted({code for p in [*official, *returns] for code in p.suppressed.values()})
+    codes = sorted(
+        {
+            code
+            for p in [*official, *returns, *(p for ps in beside.values() for p in ps)]
+            for code in p.suppressed.values()
+        }
+    )
     if comparison:
         codes = sorted(
             set(codes)
@@ -323,6 +384,10 @@ def trends(request, code=None):
             "latest_official": official[-1] if official else None,
             "latest_return": returns[-1] if returns else None,
             "region_url": reverse("workforce:trends"),
+            "region_name": deployment_region().name,
+            "other_regions": [
+                (code, name, code in beside_codes) for code, name in REGIONS.items() if code != deployment_region().code
+            ],
             "today": timezone.localdate(),
         },
     )
