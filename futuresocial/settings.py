@@ -3,7 +3,8 @@
 DATABASE_URL   PostgreSQL to use; unset: the embedded PostgreSQL in var/pgdata (futuresocial/embedded.py).
 REDIS_URL      Celery broker; unset: kombu's filesystem transport in var/celery (a real worker, no server).
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL (or EMAIL_BACKEND), DEFAULT_FROM_EMAIL.
-Production: HTTPS, USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES,
+Production: HTTPS (on unless DEBUG; HTTPS=false for plain HTTP), USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT,
+AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES,
 TIMESHEET_UPLOAD_MAX_ROWS, WORKFORCE_UPLOAD_MAX_BYTES and WORKFORCE_UPLOAD_MAX_ROWS (the security section at the end).
 """
 
@@ -255,10 +256,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# --- Security (SPEC §6). `manage.py check --deploy` passes with no warning given DEBUG off, a real SECRET_KEY and
-# HTTPS=true (tests/hardening/test_deploy_settings.py). HTTPS is a switch of its own, not implied by DEBUG off: test
-# runs, benchmarks and a local gunicorn serve plain HTTP on loopback.
-HTTPS = env.bool("HTTPS", default=False)  # the site is reached over HTTPS only
+# --- Security (SPEC §6). Secure by default: with DEBUG off the site is reached over HTTPS only (redirect, secure
+# cookies, HSTS), and `manage.py check --deploy` passes with no warning given only DEBUG off, a real SECRET_KEY and
+# ALLOWED_HOSTS (tests/hardening/test_deploy_settings.py). Plain HTTP must be asked for with HTTPS=false, as the
+# tests (pyproject.toml, scripts/test.sh), the benches and a local `docker compose up` do; `make run` has DEBUG on.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and drops any the client sent). Without it,
     # SECURE_SSL_REDIRECT behind such a proxy would redirect forever.
