@@ -230,6 +230,7 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     service = staticmethod(placement_register)
     service_field_names = {"swe_number": "worker_swe_number"}
     http_method_names = ["get", "post", "patch", "head", "options"]
+    body_serializers = {"partial_update": PlacementEndSerializer}
 
     @extend_schema(
         operation_id="placements_check",
@@ -514,6 +515,7 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["week_ending", "submitted_at", "id"]
     permission_classes = [WriteRoles]
     write_roles = (User.Role.AGENCY,)
+    body_serializers = {"create": TimesheetSubmitSerializer}
 
     @extend_schema(
         request=TimesheetSubmitSerializer,

@@ -94,6 +94,7 @@ class BreachViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
         "create": (User.Role.COUNCIL, User.Role.COORDINATOR),
         "partial_update": (User.Role.COORDINATOR,),
     }
+    body_serializers = {"create": BreachReportSerializer, "partial_update": BreachUpdateSerializer}
 
     @extend_schema(request=BreachReportSerializer, responses={201: BreachSerializer})
     def create(self, request, *args, **kwargs):
