@@ -26,6 +26,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
@@ -207,6 +208,7 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
     needed = max(columns.values()) + 1
     # Cells are always hashable here (text, numbers, datetimes): call the parsers' caches directly.
     placement_of, date_of, hours_of, rate_of = _placement_id, parse_date.cached, parse_hours.cached, parse_rate.cached
+    today = timezone.localdate()  # once per file: no day after it has been worked
     allowed: dict[int, tuple | None] = {}  # placement id -> (start, end), None when not the user's
     refusal = (
         "is not one of your agency's placements"
@@ -250,7 +252,9 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
                 errors.add(row, "placement", placement_id.message)
             try:
                 day = date_of(cells[date_col])
-                if dates is not None and (problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1])):
+                if dates is not None and (
+                    problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1], today=today)
+                ):
                     bad = True
                     errors.add(row, "date", problem)
             except InvalidValue as error:
