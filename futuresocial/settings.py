@@ -203,7 +203,8 @@ CACHES["default"]["KEY_PREFIX"] = "futuresocial"
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token, which dies with the password and expires unused (API_TOKEN_MAX_AGE_DAYS).
+        "futuresocial.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -227,6 +228,8 @@ REST_FRAMEWORK = {
         "token": env("API_TOKEN_RATE", default="10/minute"),
     },
 }
+# An API token unused for this long expires (each use renews it); it also dies when its user's password changes.
+API_TOKEN_MAX_AGE = timedelta(days=env.int("API_TOKEN_MAX_AGE_DAYS", default=30))
 SPECTACULAR_SETTINGS = {
     "TITLE": "West Midlands agency MoU API",
     "DESCRIPTION": "Placements, rates, timesheets, breaches and workforce figures under the regional Agency Protocol.",

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ErrorDetail, NotAuthenticated, Throttled, 
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from futuresocial.api.authentication import token_for
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import integrity_error_detail, refuse_read_only_fields, service_errors
 from futuresocial.api.throttling import TokenRateThrottle
@@ -92,10 +93,14 @@ class TokenView(ObtainAuthToken):
             200: inline_serializer("Token", {"token": serializers.CharField(help_text="Send as `Token <token>`")}),
         },
         auth=[],
-        description="Your API token (the same one until you revoke it). A wrong username or password is a 400.",
+        description="Your API token (the same one until you revoke it, change your password, or leave it unused for "
+        "`API_TOKEN_MAX_AGE_DAYS`, 30 by default: each use renews it). A wrong username or password is a 400.",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # A token that has expired or predates a password change is replaced, never handed out again.
+        return Response({"token": token_for(serializer.validated_data["user"]).key})
 
     @extend_schema(
         operation_id="auth_token_revoke",
