@@ -329,6 +329,11 @@ WORKFORCE_UPLOAD_MAX_BYTES = env.int("WORKFORCE_UPLOAD_MAX_BYTES", default=2 * 1
 WORKFORCE_UPLOAD_MAX_ROWS = env.int("WORKFORCE_UPLOAD_MAX_ROWS", default=10_000)
 # What an XLSX's shared-strings table may unpack to (openpyxl holds it in memory): far above any real file's.
 XLSX_MAX_SHARED_STRINGS_BYTES = env.int("XLSX_MAX_SHARED_STRINGS_BYTES", default=32 * 1024 * 1024)
+# What one cell and one row of an XLSX sheet may hold, counted in the sheet's XML as it streams (inline strings, long
+# attributes and any cell type alike): a cell holds at most 32,767 characters (under 192 KB as XML, escaped); a row
+# of either upload is a few hundred bytes.
+XLSX_MAX_CELL_BYTES = env.int("XLSX_MAX_CELL_BYTES", default=256 * 1024)
+XLSX_MAX_ROW_BYTES = env.int("XLSX_MAX_ROW_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a body that is not a file (a JSON timesheet is a few hundred bytes)
 FILE_UPLOAD_HANDLERS = [
