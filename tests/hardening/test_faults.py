@@ -383,6 +383,8 @@ def test_a_changed_week_sent_again_is_still_a_new_revision(cap, agency_a, agency
 # --- d. The database connection lost in the middle of an upload -------------------------------------------------------
 
 UPLOAD_DAYS = 4_000  # a file of 4,000 rows (800 weeks of one placement), checked and staged 1,000 rows at a time
+# 800 weeks that have all been worked (a day after today is refused): from 2010 to 2025.
+UPLOAD_MONDAY = date(2010, 1, 4)
 
 
 @pytest.fixture
@@ -408,7 +410,9 @@ def upload_csv(placement, rows=UPLOAD_DAYS):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     lines = ["placement,date,hours,pay_rate,charge_rate"]
-    lines += [f"{placement.pk},{MONDAY + timedelta(weeks=n // 5, days=n % 5)},7.50,30.00,40.00" for n in range(rows)]
+    lines += [
+        f"{placement.pk},{UPLOAD_MONDAY + timedelta(weeks=n // 5, days=n % 5)},7.50,30.00,40.00" for n in range(rows)
+    ]
     return SimpleUploadedFile("big.csv", ("\r\n".join(lines) + "\r\n").encode())
 
 
@@ -421,7 +425,7 @@ def test_the_database_lost_mid_upload_stores_nothing_and_says_so_on_the_page(
 ):
     monkeypatch.setattr("placements.uploads.CHUNK_ROWS", 1000)  # several chunks: the cut falls mid-file
     monkeypatch.setattr("compliance.tasks.run_audit.delay", lambda run_id: None)
-    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, end_date=None)
+    placement = PlacementFactory(agency=agency_a, start_date=UPLOAD_MONDAY, end_date=None)
     client.force_login(agency_user)
     response = client.post("/timesheets/upload/", {"file": upload_csv(placement)})
 
@@ -438,7 +442,7 @@ def test_the_database_lost_mid_upload_is_a_503_on_the_api_and_a_retry_stores_the
 ):
     monkeypatch.setattr("placements.uploads.CHUNK_ROWS", 1000)
     monkeypatch.setattr("compliance.tasks.run_audit.delay", lambda run_id: None)
-    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, end_date=None)
+    placement = PlacementFactory(agency=agency_a, start_date=UPLOAD_MONDAY, end_date=None)
     api = APIClient()
     api.force_authenticate(agency_user)
     response = api.post("/api/v1/timesheets/upload/", {"file": upload_csv(placement)}, format="multipart")
