@@ -32,6 +32,9 @@ class AuditRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task was last handed to the broker (beat sends a stuck one again)"
+    )
     from_line_id = models.BigIntegerField(default=0)
     to_line_id = models.BigIntegerField(null=True, blank=True)
     checked_line_id = models.BigIntegerField(null=True, blank=True, help_text="Lines up to this id are judged")

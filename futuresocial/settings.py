@@ -189,6 +189,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # next run takes it for dead and finishes its work (compliance/audit.py; small values in the fault tests).
 AUDIT_CHUNK_LINES = env.int("AUDIT_CHUNK_LINES", default=200_000)
 AUDIT_STALE_AFTER_SECONDS = env.int("AUDIT_STALE_AFTER_SECONDS", default=300)
+# A queued audit not taken by a worker this long after it was sent (its message lost by the broker) is sent again by
+# beat (compliance.tasks.resend_stale_audits, every minute).
+AUDIT_RESEND_AFTER_SECONDS = env.int("AUDIT_RESEND_AFTER_SECONDS", default=180)
 
 # --- Cache: shared by every web worker (the API's throttles count in it): Redis when REDIS_URL is set, else files
 # under var/cache.

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 import psycopg
 import pytest
@@ -321,6 +322,62 @@ def test_with_redis_stopped_a_submission_is_stored_and_audited_once_redis_is_bac
     print(
         f"\nFAULT b: broker down, the API submission answered 201 in {api_seconds:.2f} s; audited once Redis was back"
     )
+
+
+# --- b2. Redis restarted without persistence: a queued audit's message is lost (issue 17, point 3) ------------------
+# Every later request returned that same queued run and nothing ran until the nightly audit. Beat now re-sends a
+# queued run older than AUDIT_RESEND_AFTER_SECONDS, once per that interval (the claim guards it).
+
+
+def week_body(placement, monday):
+    lines = [
+        {"date": str(monday + timedelta(days=n)), "hours": "7.50", "pay_rate": "32.00", "charge_rate": "40.00"}
+        for n in range(5)
+    ]
+    return {"placement": placement.pk, "week_ending": str(monday + timedelta(days=6)), "lines": lines}
+
+
+def test_a_queued_run_whose_message_redis_lost_is_sent_again_by_beat(
+    cap, agency_a, agency_user, private_redis, workers, settings
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
+    }
+    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, pay_rate="32.00", charge_rate="40.00")
+    api = APIClient()
+    api.force_authenticate(agency_user)
+    with celery_broker(private_redis.url):
+        assert api.post("/api/v1/timesheets/", week_body(placement, MONDAY), format="json").status_code == 201
+        run = AuditRun.objects.get()
+        assert (run.status, run.error) == ("queued", "")  # sent: the broker took the message
+
+        private_redis.stop()  # no persistence: the queued message is gone
+        private_redis.start()
+
+        # Later requests find the same queued run; on today's code nothing sent it again until 02:00.
+        second = api.post("/api/v1/timesheets/", week_body(placement, MONDAY + timedelta(days=7)), format="json")
+        assert second.status_code == 201
+        assert AuditRun.objects.get().pk == run.pk
+        worker = workers.start(queue="celery", redis_url=private_redis.url)  # the default queue: this Redis is ours
+        time.sleep(3)
+        assert AuditRun.objects.get(pk=run.pk).status == "queued"
+
+        # Minutes pass (the run and its last send made older rather than waited for).
+        long_ago = timezone.now() - timedelta(seconds=settings.AUDIT_RESEND_AFTER_SECONDS + 60)
+        AuditRun.objects.filter(pk=run.pk).update(created_at=long_ago, sent_at=long_ago)
+        from compliance.tasks import resend_stale_audits
+
+        resend_stale_audits.delay()  # what beat sends every minute
+        wait_for(
+            lambda: AuditRun.objects.filter(pk=run.pk, status="finished").exists(),
+            seconds=90,
+            what="the stuck run to be audited",
+            process=worker,
+        )
+    run.refresh_from_db()
+    assert (run.lines_checked, run.breaches_found) == (10, 1)
+    assert Breach.objects.get().excess_amount == Decimal("150.00")
+    assert AuditRun.objects.count() == 1
 
 
 # --- c. The same week sent twice at the same moment -------------------------------------------------------------------
