@@ -204,6 +204,11 @@ class Breach(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     dismissed_reason = models.TextField(blank=True)
+    # A cooling-off case's leaver record: which council the worker left, and why, is that council's (shown to it and
+    # the coordinator by leaver_detail_for); the description says only what the agency needs to act.
+    leaver = models.ForeignKey(
+        "placements.PermanentLeaver", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Evidence, kept up to date by the audit as it adds lines: the cap that applied and the totals.
     cap_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     excess_amount = models.DecimalField("total excess (£)", **money, default=0)
@@ -242,6 +247,9 @@ class Breach(models.Model):
         ]
 
     scope = {"agency": "agency", "authority": "authority"}
+    # The leaver record names the council the worker left: its history would show it to the agency (leaver_detail_for
+    # shows it to those who may read it).
+    history_hidden = ("leaver_id",)
 
     objects = BreachQuerySet.as_manager()
 
@@ -251,6 +259,16 @@ class Breach(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED_STATUSES
+
+    def leaver_detail_for(self, user) -> str | None:
+        """Where and why the worker of a cooling-off case left a permanent post: for the coordinator and the council
+        the worker left only (the agency and the placement's council learn that the worker left, and when)."""
+        leaver = self.leaver
+        own_council = user.is_council and leaver is not None and user.authority_id == leaver.authority_id
+        if leaver is None or not (user.is_coordinator or own_council):
+            return None
+        reason = leaver.get_reason_display().lower()
+        return f"Left a permanent post at {leaver.authority} on {leaver.left_on:%d/%m/%Y} ({reason})."
 
     @property
     def rule_short(self) -> str:

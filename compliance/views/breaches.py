@@ -211,6 +211,7 @@ def breach_detail(request, pk):
         {
             "breach": breach,
             "rule_explained": breach.rule_explained,
+            "leaver_detail": breach.leaver_detail_for(user),
             "rate_label": "Charge rate" if breach.rule == Breach.Rule.CHARGE_RATE_ABOVE_CAP else "Pay rate",
             "lines": lines,
             "timeline": timeline,
