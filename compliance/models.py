@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import MD5
 
 import pghistory
 import pgtrigger
@@ -217,11 +218,34 @@ class Breach(models.Model):
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or dismissed")
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-detected_at", "-id"]
         verbose_name_plural = "breaches"
         constraints = [
+            # One manual report per intent: the same reporter's words about the same agency (and placement) are one
+            # case, however often or fast they are sent (breach_report_manual answers the repeat with it). The text by
+            # its MD5: a btree entry holds at most a few KB.
+            models.UniqueConstraint(
+                "agency",
+                "authority",
+                "placement",
+                "reported_by",
+                MD5("description"),
+                condition=Q(rule="manual", duplicate_of__isnull=True),
+                nulls_distinct=False,
+                name="one_manual_report_per_intent",
+            ),
             # The audit inserts with ON CONFLICT DO NOTHING against this, so a repeated run opens no second case.
             models.UniqueConstraint(
                 fields=["placement", "rule", "mou_version"],
@@ -428,10 +452,32 @@ class Query(models.Model):
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-asked_at", "-id"]
         verbose_name_plural = "queries"
+        constraints = [
+            # One query per intent: the same asker's subject and question (a double click on Ask) is one query.
+            models.UniqueConstraint(
+                "agency",
+                "asked_by_name",
+                "subject",
+                MD5("question"),
+                condition=Q(duplicate_of__isnull=True),
+                nulls_distinct=False,
+                name="one_query_per_intent",
+            ),
+        ]
 
     scope = {"agency": "agency"}
 

@@ -272,10 +272,26 @@ class CapException(models.Model):
     valid_until = models.DateField()
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-valid_from"]
         constraints = [
+            # One sign-off per placement and period: the same exception sent twice is one (cap_exception_record).
+            models.UniqueConstraint(
+                fields=["placement", "valid_from", "valid_until"],
+                condition=Q(duplicate_of__isnull=True),
+                name="one_cap_exception_per_intent",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_from__lte=F("valid_until")), name="exception_valid_from_before_until"
             ),

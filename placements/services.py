@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.permissions import require_coordinator
 from agencies.models import Agency
 from futuresocial.history import changed_by
+from futuresocial.once import create_once
 from mou.signals import JudgedWork
 from placements.models import (
     CapException,
@@ -221,8 +222,22 @@ def cap_exception_record(
         valid_until=valid_until,
         recorded_by=by,
     )
-    exception.full_clean()
-    exception.save()
+    exception.full_clean(validate_constraints=False)  # the unique one is create_once's to answer
+
+    def save():
+        exception.save()
+        return exception
+
+    # The same sign-off twice (a double click, two requests at once) is one exception: one_cap_exception_per_intent.
+    create_once(
+        CapException,
+        identity=dict(placement=placement, valid_from=valid_from, valid_until=valid_until, duplicate_of=None),
+        create=save,
+        message=lambda existing: (
+            f"Cap exception {existing.pk} already covers this placement from "
+            f"{existing.valid_from:%d/%m/%Y} to {existing.valid_until:%d/%m/%Y}."
+        ),
+    )
     if valid_from <= timezone.localdate():
         # Days already worked that it covers: cases the audit opened for them lose those lines.
         JudgedWork(
