@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -21,6 +22,9 @@ class User(AbstractUser):
         "region.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    # When the password last changed: API tokens issued before it no longer work (futuresocial/api/authentication.py).
+    # Null: not since this field was added.
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -33,6 +37,11 @@ class User(AbstractUser):
                 name="user_belongs_where_role_says",
             ),
         ]
+
+    def set_password(self, raw_password):
+        # Every way a password changes (reset, change, admin, add_user) comes through here; saved with the hash.
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def is_coordinator(self):

@@ -56,6 +56,8 @@ def setup_django(database_url: str | None = None) -> None:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futuresocial.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    # Benches serve and request plain HTTP on loopback (HTTPS is the default with DEBUG off).
+    os.environ.setdefault("HTTPS", "false")
     import django
 
     django.setup()

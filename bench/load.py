@@ -350,6 +350,8 @@ def main() -> int:
         "DATABASE_URL": db_url,
         "DJANGO_SETTINGS_MODULE": "futuresocial.settings",
         "DEBUG": "false",
+        # Plain HTTP on loopback: with DEBUG off HTTPS is the default (redirects, secure cookies) unless turned off.
+        "HTTPS": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": f"{host},localhost,127.0.0.1",
         "BENCH_AUDIT_QUEUE": queue,

@@ -299,7 +299,7 @@ def _rejudge_placements(cursor, history: "_History") -> int:
         [list(PLACEMENT_RULES), list(CLOSED)],
     )
     history.record(cursor, [row[0] for row in cursor.fetchall()], label="update")
-    return len(_open_cases(cursor, "audit_placement_offenders", history)) if offenders else 0
+    return len(_open_cases(cursor, "audit_placement_offenders", history, leavers=True)) if offenders else 0
 
 
 def _judge_lines(run: AuditRun, on_progress, history: "_History") -> None:
@@ -435,21 +435,23 @@ def _file_offending_lines(cursor, history: "_History") -> list[int]:
     return new_ids
 
 
-def _open_cases(cursor, offenders_table: str, history) -> list[int]:
+def _open_cases(cursor, offenders_table: str, history, *, leavers: bool = False) -> list[int]:
     """Open a case, with its totals, for each (placement, rule, version) in `offenders_table` that has none; write
     their history in one statement; return the new cases' ids.
 
     Offender rows have the columns line_id (NULL for a placement rule), placement_id, agency_id, authority_id,
-    version_id, rule, severity, description, cap, rate, hours.
+    version_id, rule, severity, description, cap, rate, hours; and leaver_id when `leavers` (the placement rules).
     """
+    leaver = "min(leaver_id)" if leavers else "NULL"
     cursor.execute(
         f"""
         INSERT INTO compliance_breach (
             agency_id, authority_id, placement_id, rule, mou_version_id, source, status, severity, description,
-            dismissed_reason, cap_amount, excess_amount, excess_hours, lines_count, detected_at, updated_at)
+            dismissed_reason, cap_amount, excess_amount, excess_hours, lines_count, detected_at, updated_at,
+            leaver_id)
         SELECT agency_id, authority_id, placement_id, rule, version_id, 'audit', 'open', min(severity),
                min(description), '', min(cap), coalesce(sum(round((rate - cap) * hours, 2)), 0),
-               coalesce(sum(hours), 0), count(line_id), now(), now()
+               coalesce(sum(hours), 0), count(line_id), now(), now(), {leaver}
           FROM {offenders_table}
          GROUP BY placement_id, rule, version_id, agency_id, authority_id
         ON CONFLICT (placement_id, rule, mou_version_id) WHERE NOT (rule = 'manual') DO NOTHING
@@ -536,7 +538,7 @@ def _judge_placements(run: AuditRun, history: "_History") -> None:
         )
         checked = cursor.rowcount
         offenders = _find_placement_offenders(cursor)
-        new_cases = len(_open_cases(cursor, "audit_placement_offenders", history)) if offenders else 0
+        new_cases = len(_open_cases(cursor, "audit_placement_offenders", history, leavers=True)) if offenders else 0
         updated = AuditRun.objects.filter(pk=run.pk, status=AuditRun.Status.RUNNING).update(
             placements_done=True,
             placements_checked=checked,
@@ -561,7 +563,7 @@ def _find_placement_offenders(cursor) -> int:
                'suspended_agency' AS rule, 'serious' AS severity,
                'Started on ' || to_char(ap.start_date, 'DD/MM/YYYY') || ' during the agency''s '
                  || s.kind || ' suspension from ' || to_char(s.starts_on, 'DD/MM/YYYY') || '.' AS description,
-               NULL::numeric AS cap, NULL::numeric AS rate, NULL::numeric AS hours
+               NULL::numeric AS cap, NULL::numeric AS rate, NULL::numeric AS hours, NULL::bigint AS leaver_id
           FROM audit_placements ap
           JOIN LATERAL (
                SELECT s.kind, s.starts_on FROM agencies_suspension s
@@ -572,20 +574,21 @@ def _find_placement_offenders(cursor) -> int:
          WHERE ap.version_id IS NOT NULL
         UNION ALL
         -- Rule 4: started within the version's cooling-off months of leaving a permanent post in the region.
+        -- The description is what the agency needs to act; which council the worker left, and why, is that
+        -- council's record: kept as leaver_id, shown to it and the coordinator only (Breach.leaver_detail_for).
         SELECT NULL, ap.placement_id, ap.agency_id, ap.authority_id, ap.version_id, 'cooling_off', 'serious',
-               'Left a permanent post at ' || a.name || ' on ' || to_char(pl.left_on, 'DD/MM/YYYY')
-                 || ' (' || replace(pl.reason, '_', ' ') || '); placement started '
-                 || to_char(ap.start_date, 'DD/MM/YYYY') || ', within ' || v.cooling_off_months || ' months.',
-               NULL, NULL, NULL
+               'The worker left a permanent post in the region on ' || to_char(pl.left_on, 'DD/MM/YYYY')
+                 || '; the placement started ' || to_char(ap.start_date, 'DD/MM/YYYY') || ', within the '
+                 || v.cooling_off_months || ' months'' cooling-off period.',
+               NULL, NULL, NULL, pl.id
           FROM audit_placements ap
           JOIN mou_mouversion v ON v.id = ap.version_id
           JOIN LATERAL (
-               SELECT l.left_on, l.reason, l.authority_id FROM placements_permanentleaver l
+               SELECT l.id, l.left_on FROM placements_permanentleaver l
                 WHERE l.worker_id = ap.worker_id AND l.reason <> ALL(%s)
                   AND l.left_on <= ap.start_date
                   AND ap.start_date < l.left_on + make_interval(months => v.cooling_off_months)
                 ORDER BY l.left_on DESC LIMIT 1) pl ON true
-          JOIN workforce_authority a ON a.id = pl.authority_id
          WHERE v.cooling_off_months > 0
         UNION ALL
         -- Rule 5: started before the worker had the version's minimum years since qualifying.
@@ -595,7 +598,7 @@ def _find_placement_offenders(cursor) -> int:
                  || CASE WHEN w.verified_qualified_on IS NOT NULL THEN ' (verified)' ELSE '' END || '; started '
                  || to_char(ap.start_date, 'DD/MM/YYYY') || ', under ' || v.min_experience_years
                  || ' years'' post-qualifying experience.',
-               NULL, NULL, NULL
+               NULL, NULL, NULL, NULL
           FROM audit_placements ap
           JOIN mou_mouversion v ON v.id = ap.version_id
           JOIN placements_placement p ON p.id = ap.placement_id
@@ -610,7 +613,7 @@ def _find_placement_offenders(cursor) -> int:
                refs.n || ' practice-based reference' || CASE WHEN refs.n = 1 THEN '' ELSE 's' END
                  || ' recorded by the start on ' || to_char(ap.start_date, 'DD/MM/YYYY') || '; '
                  || v.min_references || ' are required.',
-               NULL, NULL, NULL
+               NULL, NULL, NULL, NULL
           FROM audit_placements ap
           JOIN mou_mouversion v ON v.id = ap.version_id
          CROSS JOIN LATERAL (
@@ -624,7 +627,7 @@ def _find_placement_offenders(cursor) -> int:
                'serious',
                'Registered as part of a project team from ' || to_char(ap.start_date, 'DD/MM/YYYY')
                  || ', but the worker is not named on a project team of the agency approved by the council by then.',
-               NULL, NULL, NULL
+               NULL, NULL, NULL, NULL
           FROM audit_placements ap
           JOIN placements_placement p ON p.id = ap.placement_id
          WHERE ap.version_id IS NOT NULL AND p.project_team

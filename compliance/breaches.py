@@ -22,6 +22,7 @@ from accounts.notifications import notify, site_url
 from accounts.permissions import require_coordinator
 from compliance.models import Breach, BreachNote
 from futuresocial.history import changed_by, history_entries, history_events
+from futuresocial.once import create_once
 from mou.selectors import version_in_force
 
 Status = Breach.Status
@@ -269,17 +270,22 @@ def breach_report_manual(*, agency, placement=None, description: str, severity: 
     if errors:
         raise ValidationError(errors, code="invalid")
     authority_id = by.authority_id if by.is_council else (placement.authority_id if placement else None)
+    # The same report twice (a double click, two requests at once) is one case: one_manual_report_per_intent.
+    identity = dict(
+        agency=agency, authority_id=authority_id, placement=placement, rule=Breach.Rule.MANUAL, reported_by=by,
+        description=description, duplicate_of=None,
+    )  # fmt: skip
     with changed_by(by):
-        breach = Breach.objects.create(
-            agency=agency,
-            authority_id=authority_id,
-            placement=placement,
-            rule=Breach.Rule.MANUAL,
-            source=Breach.Source.MANUAL,
-            severity=severity,
-            description=description,
-            reported_by=by,
-            mou_version=version_in_force(on=timezone.localdate()),
+        breach = create_once(
+            Breach,
+            identity=identity,
+            create=lambda: Breach.objects.create(
+                **identity,
+                source=Breach.Source.MANUAL,
+                severity=severity,
+                mou_version=version_in_force(on=timezone.localdate()),
+            ),
+            message=lambda existing: f"This is already reported as breach {existing.pk}.",
         )
     if by.is_council:
         # The coordinator works the queue: a council's report is news to them.

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import MD5
 
 import pghistory
 import pgtrigger
@@ -32,6 +33,9 @@ class AuditRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task was last handed to the broker (beat sends a stuck one again)"
+    )
     from_line_id = models.BigIntegerField(default=0)
     to_line_id = models.BigIntegerField(null=True, blank=True)
     checked_line_id = models.BigIntegerField(null=True, blank=True, help_text="Lines up to this id are judged")
@@ -201,6 +205,11 @@ class Breach(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     dismissed_reason = models.TextField(blank=True)
+    # A cooling-off case's leaver record: which council the worker left, and why, is that council's (shown to it and
+    # the coordinator by leaver_detail_for); the description says only what the agency needs to act.
+    leaver = models.ForeignKey(
+        "placements.PermanentLeaver", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Evidence, kept up to date by the audit as it adds lines: the cap that applied and the totals.
     cap_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     excess_amount = models.DecimalField("total excess (£)", **money, default=0)
@@ -209,11 +218,34 @@ class Breach(models.Model):
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or dismissed")
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-detected_at", "-id"]
         verbose_name_plural = "breaches"
         constraints = [
+            # One manual report per intent: the same reporter's words about the same agency (and placement) are one
+            # case, however often or fast they are sent (breach_report_manual answers the repeat with it). The text by
+            # its MD5: a btree entry holds at most a few KB.
+            models.UniqueConstraint(
+                "agency",
+                "authority",
+                "placement",
+                "reported_by",
+                MD5("description"),
+                condition=Q(rule="manual", duplicate_of__isnull=True),
+                nulls_distinct=False,
+                name="one_manual_report_per_intent",
+            ),
             # The audit inserts with ON CONFLICT DO NOTHING against this, so a repeated run opens no second case.
             models.UniqueConstraint(
                 fields=["placement", "rule", "mou_version"],
@@ -239,6 +271,9 @@ class Breach(models.Model):
         ]
 
     scope = {"agency": "agency", "authority": "authority"}
+    # The leaver record names the council the worker left: its history would show it to the agency (leaver_detail_for
+    # shows it to those who may read it).
+    history_hidden = ("leaver_id",)
 
     objects = BreachQuerySet.as_manager()
 
@@ -248,6 +283,16 @@ class Breach(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED_STATUSES
+
+    def leaver_detail_for(self, user) -> str | None:
+        """Where and why the worker of a cooling-off case left a permanent post: for the coordinator and the council
+        the worker left only (the agency and the placement's council learn that the worker left, and when)."""
+        leaver = self.leaver
+        own_council = user.is_council and leaver is not None and user.authority_id == leaver.authority_id
+        if leaver is None or not (user.is_coordinator or own_council):
+            return None
+        reason = leaver.get_reason_display().lower()
+        return f"Left a permanent post at {leaver.authority} on {leaver.left_on:%d/%m/%Y} ({reason})."
 
     @property
     def rule_short(self) -> str:
@@ -407,10 +452,32 @@ class Query(models.Model):
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-asked_at", "-id"]
         verbose_name_plural = "queries"
+        constraints = [
+            # One query per intent: the same asker's subject and question (a double click on Ask) is one query.
+            models.UniqueConstraint(
+                "agency",
+                "asked_by_name",
+                "subject",
+                MD5("question"),
+                condition=Q(duplicate_of__isnull=True),
+                nulls_distinct=False,
+                name="one_query_per_intent",
+            ),
+        ]
 
     scope = {"agency": "agency"}
 

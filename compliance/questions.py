@@ -20,6 +20,7 @@ from accounts.notifications import agency_addresses, coordinator_addresses, noti
 from accounts.permissions import require_coordinator
 from compliance.models import Query
 from futuresocial.history import changed_by
+from futuresocial.once import create_once
 
 Asker = Query.Asker
 Channel = Query.Channel
@@ -90,10 +91,25 @@ def _create(*, asked_by_kind, asked_by_name, agency, channel, subject, question,
         subject=_required(subject, "subject", "Give the query a subject, e.g. 'Cap for a senior practitioner'."),
         question=_required(question, "question", "Write the question."),
     )
-    with changed_by(by):
-        query.full_clean()
+    # The same question sent twice (a double click) is one query: one_query_per_intent.
+    identity = dict(
+        agency=agency, asked_by_name=query.asked_by_name, subject=query.subject, question=query.question,
+        duplicate_of=None,
+    )  # fmt: skip
+
+    def save():
+        # Field checks only: the unique constraint is create_once's to answer.
+        query.full_clean(validate_constraints=False)
         query.save()
-    return query
+        return query
+
+    with changed_by(by):
+        return create_once(
+            Query,
+            identity=identity,
+            create=save,
+            message=lambda existing: f"This question is already asked: query {existing.pk}, “{existing.subject}”.",
+        )
 
 
 @transaction.atomic

@@ -1,8 +1,12 @@
 """Writes for the compliance side: starting audits (the audit itself is compliance/audit.py)."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -67,6 +71,34 @@ def _send(run_id: int) -> None:
     except BrokerUnavailable as error:
         logger.warning("Audit run %s not sent to a worker (%s); the next audit request sends it.", run_id, error)
         AuditRun.objects.filter(pk=run_id, status=AuditRun.Status.QUEUED).update(error=NOT_SENT)
+    else:
+        AuditRun.objects.filter(pk=run_id, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+def audit_resend_stale(*, now=None) -> list[int]:
+    """Send again each queued run older than AUDIT_RESEND_AFTER_SECONDS and not sent within that time (beat, every
+    minute); the ids sent.
+
+    The broker took its message but lost it (Redis restarted without persistence): every later request returns
+    the same queued run, and nothing would run it until the nightly audit. A run waiting behind a live one (its
+    worker's heartbeat is recent) is not stuck and is left alone. A second delivery is harmless: the run's claim lets
+    one worker take it.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.AUDIT_RESEND_AFTER_SECONDS)
+    from compliance.audit import STALE_AFTER
+
+    if AuditRun.objects.filter(status=AuditRun.Status.RUNNING, heartbeat_at__gte=now - STALE_AFTER).exists():
+        return []
+    stuck = Q(status=AuditRun.Status.QUEUED, created_at__lt=cutoff) & (Q(sent_at__isnull=True) | Q(sent_at__lt=cutoff))
+    sent = []
+    for run_id in AuditRun.objects.filter(stuck).order_by("id").values_list("id", flat=True):
+        # Claimed by a conditional update on sent_at: of two beats (or a beat and a request) at once, one sends it,
+        # and it is sent at most once per interval.
+        if AuditRun.objects.filter(stuck, pk=run_id).update(sent_at=now, error=""):
+            _send(run_id)
+            sent.append(run_id)
+    return sent
 
 
 def _send_again(run_id: int) -> None:

@@ -36,6 +36,14 @@ def nightly_audit() -> None:
 
 
 @shared_task
+def resend_stale_audits() -> list[int]:
+    """Beat's every-minute check: a queued audit whose message the broker lost is sent again (compliance.services)."""
+    from compliance.services import audit_resend_stale
+
+    return audit_resend_stale()
+
+
+@shared_task
 def lapse_corrective_actions() -> int:
     """Beat's daily pass: agreements with a remedial action past its due date and not done lapse (idempotent)."""
     from django.utils import timezone

@@ -28,8 +28,24 @@ from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# What makes a spreadsheet read a text cell as a formula (OWASP, "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a text cell as a formula (OWASP, "CSV Injection"), with the full-width (U+FF1D,
+# FF0B, FF0D, FF20) and small (U+FE66, FE62, FE63, FE6B) forms of = + - @, which spreadsheets fold to the ASCII signs.
+FORMULA_STARTS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+    "\ufe66",
+    "\ufe62",
+    "\ufe63",
+    "\ufe6b",
+)
 
 
 def spreadsheet_safe(value):

@@ -168,8 +168,10 @@ class HistoryEntry:
 
 
 def _hidden(model) -> set[str]:
-    """Columns never shown: the id, and timestamps Django refreshes on every save (they say nothing new)."""
-    return {"id"} | {f.column for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+    """Columns never shown: the id, timestamps Django refreshes on every save (they say nothing new), and those the
+    model keeps from its history's readers (`history_hidden`: not everyone who reads the object may read them)."""
+    auto = {f.column for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+    return {"id"} | auto | set(getattr(model, "history_hidden", ()))
 
 
 def _columns(model) -> dict[str, models.Field]:

@@ -3,7 +3,8 @@
 DATABASE_URL   PostgreSQL to use; unset: the embedded PostgreSQL in var/pgdata (futuresocial/embedded.py).
 REDIS_URL      Celery broker; unset: kombu's filesystem transport in var/celery (a real worker, no server).
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, EMAIL_URL (or EMAIL_BACKEND), DEFAULT_FROM_EMAIL.
-Production: HTTPS, USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES,
+Production: HTTPS (on unless DEBUG; HTTPS=false for plain HTTP), USE_X_FORWARDED_PROTO, AXES_FAILURE_LIMIT,
+AXES_COOLOFF_MINUTES, TIMESHEET_UPLOAD_MAX_BYTES,
 TIMESHEET_UPLOAD_MAX_ROWS, WORKFORCE_UPLOAD_MAX_BYTES and WORKFORCE_UPLOAD_MAX_ROWS (the security section at the end).
 """
 
@@ -189,6 +190,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # next run takes it for dead and finishes its work (compliance/audit.py; small values in the fault tests).
 AUDIT_CHUNK_LINES = env.int("AUDIT_CHUNK_LINES", default=200_000)
 AUDIT_STALE_AFTER_SECONDS = env.int("AUDIT_STALE_AFTER_SECONDS", default=300)
+# A queued audit not taken by a worker this long after it was sent (its message lost by the broker) is sent again by
+# beat (compliance.tasks.resend_stale_audits, every minute).
+AUDIT_RESEND_AFTER_SECONDS = env.int("AUDIT_RESEND_AFTER_SECONDS", default=180)
 
 # --- Cache: shared by every web worker (the API's throttles count in it): Redis when REDIS_URL is set, else files
 # under var/cache.
@@ -203,7 +207,8 @@ CACHES["default"]["KEY_PREFIX"] = "futuresocial"
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token, which dies with the password and expires unused (API_TOKEN_MAX_AGE_DAYS).
+        "futuresocial.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -227,6 +232,8 @@ REST_FRAMEWORK = {
         "token": env("API_TOKEN_RATE", default="10/minute"),
     },
 }
+# An API token unused for this long expires (each use renews it); it also dies when its user's password changes.
+API_TOKEN_MAX_AGE = timedelta(days=env.int("API_TOKEN_MAX_AGE_DAYS", default=30))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agency MoU API",  # region.schema names the deployment's region in it
     "DESCRIPTION": "Placements, rates, timesheets, breaches and workforce figures under the regional Agency Protocol.",
@@ -257,10 +264,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# --- Security (SPEC §6). `manage.py check --deploy` passes with no warning given DEBUG off, a real SECRET_KEY and
-# HTTPS=true (tests/hardening/test_deploy_settings.py). HTTPS is a switch of its own, not implied by DEBUG off: test
-# runs, benchmarks and a local gunicorn serve plain HTTP on loopback.
-HTTPS = env.bool("HTTPS", default=False)  # the site is reached over HTTPS only
+# --- Security (SPEC §6). Secure by default: with DEBUG off the site is reached over HTTPS only (redirect, secure
+# cookies, HSTS), and `manage.py check --deploy` passes with no warning given only DEBUG off, a real SECRET_KEY and
+# ALLOWED_HOSTS (tests/hardening/test_deploy_settings.py). Plain HTTP must be asked for with HTTPS=false, as the
+# tests (pyproject.toml, scripts/test.sh), the benches and a local `docker compose up` do; `make run` has DEBUG on.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and drops any the client sent). Without it,
     # SECURE_SSL_REDIRECT behind such a proxy would redirect forever.
@@ -326,6 +334,11 @@ WORKFORCE_UPLOAD_MAX_BYTES = env.int("WORKFORCE_UPLOAD_MAX_BYTES", default=2 * 1
 WORKFORCE_UPLOAD_MAX_ROWS = env.int("WORKFORCE_UPLOAD_MAX_ROWS", default=10_000)
 # What an XLSX's shared-strings table may unpack to (openpyxl holds it in memory): far above any real file's.
 XLSX_MAX_SHARED_STRINGS_BYTES = env.int("XLSX_MAX_SHARED_STRINGS_BYTES", default=32 * 1024 * 1024)
+# What one cell and one row of an XLSX sheet may hold, counted in the sheet's XML as it streams (inline strings, long
+# attributes and any cell type alike): a cell holds at most 32,767 characters (under 192 KB as XML, escaped); a row
+# of either upload is a few hundred bytes.
+XLSX_MAX_CELL_BYTES = env.int("XLSX_MAX_CELL_BYTES", default=256 * 1024)
+XLSX_MAX_ROW_BYTES = env.int("XLSX_MAX_ROW_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a body that is not a file (a JSON timesheet is a few hundred bytes)
 FILE_UPLOAD_HANDLERS = [

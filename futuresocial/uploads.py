@@ -15,6 +15,7 @@ runs, is the larger file of the two (futuresocial/security.py).
 
 import csv
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -201,6 +202,72 @@ def _refuse_a_shared_strings_bomb(file) -> None:
         )
 
 
+# The start of a row element in a sheet's XML, with or without a namespace prefix (`<row `, `<x:row>`).
+ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+class _BoundedSheetXml:
+    """A worksheet's XML as openpyxl reads it, refusing the file once a cell or a row holds more than the settings
+    allow. openpyxl builds each row whole (every cell's text) before giving it: a 1.3 MB workbook of inline strings
+    held 800 MB in one row. Counted on the bytes as they stream, a chunk at a time (openpyxl reads 16 KB):
+
+    - a cell: the longest run of bytes without a `<`. Text and attribute values cannot hold a raw `<` (XML escapes
+      it), so any one text, value or attribute, of any cell type, is bounded by it;
+    - a row: the bytes from one `<row` to the next.
+    """
+
+    def __init__(self, raw, *, max_cell: int, max_row: int):
+        self.raw, self.max_cell, self.max_row = raw, max_cell, max_row
+        self.since_tag = 0  # bytes since the last `<`
+        self.in_row = 0  # bytes since the last `<row`
+        self.rows = 0  # rows started, for the message
+
+    def read(self, size=-1):
+        chunk = self.raw.read(size)
+        self._count(chunk)
+        return chunk
+
+    def _count(self, chunk: bytes) -> None:
+        first, last = chunk.find(b"<"), chunk.rfind(b"<")
+        if first == -1:
+            run = self.since_tag = self.since_tag + len(chunk)
+        else:
+            run = self.since_tag + first
+            if len(chunk) > self.max_cell:  # a large read: the runs inside the chunk could exceed the bound too
+                run = max(run, *(len(part) for part in chunk[first:last].split(b"<")))
+            self.since_tag = len(chunk) - last - 1
+        starts = [match.start() for match in ROW_START.finditer(chunk)]
+        row_bytes = self.in_row + (starts[0] if starts else len(chunk))
+        if len(starts) > 1:
+            row_bytes = max(row_bytes, *(b - a for a, b in zip(starts, starts[1:], strict=False)))
+        self.in_row = len(chunk) - starts[-1] if starts else self.in_row + len(chunk)
+        # The row open when the bound was passed (the `<row` elements started before this chunk; near enough when a
+        # chunk holds several rows).
+        row = max(self.rows, 1)
+        if run > self.max_cell:
+            raise whole_file(
+                f"A cell in row {row} of the Excel workbook holds more than "
+                f"{self.max_cell // 1024:,} KB (a spreadsheet cell holds at most 32,767 characters): the file is not "
+                "a spreadsheet's own."
+            )
+        if row_bytes > self.max_row:
+            raise whole_file(
+                f"Row {row} of the Excel workbook holds more than "
+                f"{self.max_row // 1_048_576:,} MB: a row of an upload is a few hundred bytes. Save the sheet as "
+                "CSV UTF-8, or remove what the row holds besides its columns."
+            )
+        self.rows += len(starts)
+
+    def close(self):
+        self.raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def _xlsx_rows(file) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
@@ -215,6 +282,12 @@ def _xlsx_rows(file) -> Iterator[tuple]:
             raise whole_file("The Excel workbook has no worksheet: put the rows on its first sheet.")
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # trust the rows, not the sheet's stated size, which some tools get wrong
+        # openpyxl opens the sheet's XML through this method each time it reads rows (a private one of its read-only
+        # worksheet, pinned by tests/hardening/test_xlsx_memory.py): the sheet streams through the bounds.
+        opened = sheet._get_source
+        sheet._get_source = lambda: _BoundedSheetXml(
+            opened(), max_cell=settings.XLSX_MAX_CELL_BYTES, max_row=settings.XLSX_MAX_ROW_BYTES
+        )
         try:
             yield from sheet.iter_rows(values_only=True)
         except UNREADABLE_WORKBOOK:

@@ -14,6 +14,7 @@ from rest_framework.views import set_rollback
 
 from accounts.models import User
 from agencies.models import Agency
+from futuresocial.api.filters import ISO_DATE_FORMAT
 from futuresocial.api.permissions import WriteRoles
 from futuresocial.api.serializers import (
     ScopedPrimaryKeyRelatedField,
@@ -56,6 +57,7 @@ from placements.uploads import UploadRejected, timesheet_upload
 from region.models import Authority
 
 SWE_NUMBER = re.compile(r"^SW[0-9]{1,10}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class SweNumberField(serializers.CharField):
@@ -230,6 +232,7 @@ class PlacementViewSet(mixins.UpdateModelMixin, ServiceCreateViewSet):
     service = staticmethod(placement_register)
     service_field_names = {"swe_number": "worker_swe_number"}
     http_method_names = ["get", "post", "patch", "head", "options"]
+    body_serializers = {"partial_update": PlacementEndSerializer}
 
     @extend_schema(
         operation_id="placements_check",
@@ -437,7 +440,12 @@ class TimesheetLineInputSerializer(serializers.Serializer):
     with the same words (hours 0-24, rates ≥ 0, at most 2 decimal places, the date within the week and the
     placement)."""
 
-    date = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text="YYYY-MM-DD")
+    date = serializers.CharField(
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        help_text="YYYY-MM-DD (ISO 8601), as every date in the API; not after today",
+    )
     hours = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text='e.g. "7.50"')
     pay_rate = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text='£/hour, "30.50"')
     charge_rate = serializers.CharField(allow_null=True, allow_blank=True, required=False, help_text="£/hour")
@@ -447,6 +455,18 @@ class TimesheetSubmitSerializer(serializers.Serializer):
     placement = ScopedPrimaryKeyRelatedField(queryset=Placement.objects.all())
     week_ending = serializers.DateField(help_text="The Sunday that ends the week")
     lines = TimesheetLineInputSerializer(many=True, help_text="The week's lines, one per day worked")
+
+    def validate_lines(self, lines):
+        # The API's one date format (SPEC §7); the service also reads DD/MM/YYYY, as the portal's users type it.
+        errors = [
+            {"date": [ISO_DATE_FORMAT]}
+            if not ISO_DATE.fullmatch(str(line.get("date") or "").strip()) and line.get("date")
+            else {}
+            for line in lines
+        ]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return lines
 
 
 UPLOAD_HELP = "CSV (UTF-8) or XLSX with the columns placement, date, hours, pay_rate, charge_rate"
@@ -514,6 +534,7 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["week_ending", "submitted_at", "id"]
     permission_classes = [WriteRoles]
     write_roles = (User.Role.AGENCY,)
+    body_serializers = {"create": TimesheetSubmitSerializer}
 
     @extend_schema(
         request=TimesheetSubmitSerializer,

@@ -132,6 +132,16 @@ class Placement(models.Model):
     )
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one placement per intent was enforced: the placement this one repeats (kept, "
+        "since its timesheets refer to it, for the coordinator to review)",
+    )
 
     objects = PlacementQuerySet.as_manager()
 
@@ -144,6 +154,14 @@ class Placement(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(pay_rate__gte=0, on_costs__gte=0, charge_rate__gte=0), name="placement_rates_not_negative"
+            ),
+            # One placement per intent: a double click, a client's retry or two requests at once store one row
+            # (placement_register answers the repeat with the one stored). Rows stored twice before this existed
+            # are marked `duplicate_of` and left out.
+            models.UniqueConstraint(
+                fields=["agency", "worker", "authority", "start_date"],
+                condition=Q(duplicate_of__isnull=True),
+                name="one_placement_per_agency_worker_authority_start",
             ),
         ]
         indexes = [
@@ -261,10 +279,26 @@ class CapException(models.Model):
     valid_until = models.DateField()
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
+        "review)",
+    )
 
     class Meta:
         ordering = ["-valid_from"]
         constraints = [
+            # One sign-off per placement and period: the same exception sent twice is one (cap_exception_record).
+            models.UniqueConstraint(
+                fields=["placement", "valid_from", "valid_until"],
+                condition=Q(duplicate_of__isnull=True),
+                name="one_cap_exception_per_intent",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_from__lte=F("valid_until")), name="exception_valid_from_before_until"
             ),

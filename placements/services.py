@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.permissions import require_coordinator
 from agencies.models import Agency
 from futuresocial.history import changed_by
+from futuresocial.once import create_once
 from mou.signals import JudgedWork
 from placements.models import (
     CapException,
@@ -81,6 +82,13 @@ def placement_register(
     if not agency.may_register_placements:
         raise ValidationError({"agency": agency_refusal(agency)})
     worker = worker_for(swe_number=worker_swe_number)
+    # Under the agency's lock: of two identical requests at once, the second finds the first's row here (the unique
+    # constraint is the last line, should another path insert without the lock).
+    existing = Placement.objects.filter(
+        agency=agency, worker=worker, authority=authority, start_date=start_date, duplicate_of=None
+    ).first()
+    if existing is not None:
+        raise PlacementExists(existing)
     placement = Placement(
         agency=agency,
         authority=authority,
@@ -101,6 +109,27 @@ def placement_register(
     for given in references or []:
         _reference_add(placement, given, by=by)
     return placement
+
+
+class PlacementExists(ValidationError):
+    """The placement asked for is already registered (same agency, worker, authority and start date): `placement`."""
+
+    def __init__(self, placement: Placement):
+        self.placement = placement
+        super().__init__(
+            f"Placement {placement.pk} already registers this worker for this agency at {placement.authority} from "
+            f"{placement.start_date:%d %B %Y}: change that one (its end date) rather than registering it again.",
+            code="placement_exists",
+        )
+
+
+# What a registration states beyond the placement's identity: a repeat stating the same is the same submission.
+TERMS = ("role", "engagement_type", "end_date", "pay_rate", "on_costs", "charge_rate", "project_team")
+
+
+def placement_repeats(placement: Placement, **registration) -> bool:
+    """Whether `registration` (placement_register's arguments) is `placement` sent again: a double click."""
+    return all(registration.get(name, getattr(placement, name)) == getattr(placement, name) for name in TERMS)
 
 
 def agency_refusal(agency: Agency) -> str:
@@ -193,8 +222,22 @@ def cap_exception_record(
         valid_until=valid_until,
         recorded_by=by,
     )
-    exception.full_clean()
-    exception.save()
+    exception.full_clean(validate_constraints=False)  # the unique one is create_once's to answer
+
+    def save():
+        exception.save()
+        return exception
+
+    # The same sign-off twice (a double click, two requests at once) is one exception: one_cap_exception_per_intent.
+    create_once(
+        CapException,
+        identity=dict(placement=placement, valid_from=valid_from, valid_until=valid_until, duplicate_of=None),
+        create=save,
+        message=lambda existing: (
+            f"Cap exception {existing.pk} already covers this placement from "
+            f"{existing.valid_from:%d/%m/%Y} to {existing.valid_until:%d/%m/%Y}."
+        ),
+    )
     if valid_from <= timezone.localdate():
         # Days already worked that it covers: cases the audit opened for them lose those lines.
         JudgedWork(

@@ -30,6 +30,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from futuresocial.scoping import visible_to
 from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
@@ -325,6 +326,7 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
     needed = max(columns.values()) + 1
     # Cells are always hashable here (text, numbers, datetimes): call the parsers' caches directly.
     placement_of, date_of, hours_of, rate_of = _placement_id, parse_date.cached, parse_hours.cached, parse_rate.cached
+    today = timezone.localdate()  # once per file: no day after it has been worked
     # placement id -> (start, end, worker's registration number, authority id), None when not the user's
     allowed: dict[int, tuple | None] = {}
     refusal = (
@@ -396,7 +398,7 @@ def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, sta
             if bad_date:
                 errors.add(row, "date", bad_date)
             if day is not None and dates is not None:
-                if problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1]):
+                if problem := outside_placement(day, starts_on=dates[0], ends_on=dates[1], today=today):
                     bad = True
                     errors.add(row, "date", problem)
             try:

@@ -37,7 +37,14 @@ from placements.forms import (
 )
 from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine, Worker
 from placements.selectors import claims_of, lines_over_cap, qualification_conflicts
-from placements.services import agency_refusal, placement_register, reference_record, worker_qualification_verify
+from placements.services import (
+    PlacementExists,
+    agency_refusal,
+    placement_register,
+    placement_repeats,
+    reference_record,
+    worker_qualification_verify,
+)
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.timesheets.values import last_full_week_ending
 from placements.uploads import timesheet_upload as upload_service
@@ -98,6 +105,12 @@ def placement_new(request):
     if valid:
         try:
             placement = placement_register(agency=agency, references=given, by=request.user, **form.cleaned_data)
+        except PlacementExists as exists:
+            if placement_repeats(exists.placement, **form.cleaned_data):
+                # A double click (or the form sent again): one submission, answered with what it stored.
+                messages.info(request, "This placement was already registered: here it is.")
+                return redirect("placements:detail", pk=exists.placement.pk)
+            add_service_errors(form, exists, PlacementForm.SERVICE_FIELDS)
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.SERVICE_FIELDS)
         else:

@@ -25,6 +25,8 @@ def developer_environment() -> dict:
     """A developer's machine: DEBUG on (so no SECRET_KEY is needed), in this process too, since it prints the
     logins through Django's settings."""
     os.environ.setdefault("DEBUG", "true")
+    # Plain http://127.0.0.1 (HTTPS is the default only with DEBUG off, but say so here all the same).
+    os.environ.setdefault("HTTPS", "false")
     return dict(os.environ)
 
 

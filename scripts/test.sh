@@ -18,6 +18,8 @@ fi
 
 # DEBUG is off in tests, and then the settings refuse to start without a key: any throwaway one will do here.
 export SECRET_KEY="${SECRET_KEY:-test-only-not-secret-4f9c2a7e1b8d6f3a0c5e9b2d7a1f4c8e6b3d0a9f2e5c}"
+# HTTPS is the default with DEBUG off; tests serve plain HTTP (the test client, live servers on loopback).
+export HTTPS=false
 
 echo "== ruff"
 .venv/bin/ruff check .

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -46,6 +47,16 @@ def not_in_the_future(day):
         raise ValidationError("The period end is in the future: a return is made once its period has ended.")
 
 
+# The DfE's children's social work workforce statistics start with 30 September 2010: a return before it has nothing
+# to be compared with (and 1900 is a typing slip, not a period).
+FIRST_PERIOD_END = date(2010, 1, 1)
+
+
+def from_2010(day):
+    if day < FIRST_PERIOD_END:
+        raise ValidationError("The period end is before 2010: the workforce statistics start on 30 September 2010.")
+
+
 # Forms, the API and the upload all validate through these (the check constraints below are the last line).
 NOT_NEGATIVE = [MinValueValidator(0, message="An FTE cannot be negative.")]
 PERCENTAGE = [
@@ -59,7 +70,7 @@ class WorkforceReturn(WorkforceRates, models.Model):
     """A council's own return for a period end: the figures behind its agency, turnover and vacancy rates."""
 
     authority = models.ForeignKey("region.Authority", on_delete=models.PROTECT, related_name="workforce_returns")
-    period_end = models.DateField(validators=[not_in_the_future])
+    period_end = models.DateField(validators=[from_2010, not_in_the_future])
     permanent_fte = models.DecimalField("employed FTE in post", **fte, validators=NOT_NEGATIVE)
     agency_fte = models.DecimalField("agency FTE", **fte, validators=NOT_NEGATIVE)
     vacancies_fte = models.DecimalField("vacancies FTE", **fte, validators=NOT_NEGATIVE)

@@ -43,6 +43,7 @@ class AuditRunViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     ordering_fields = ["created_at", "id"]
     permission_classes = [WriteRoles]
     write_roles = (User.Role.COORDINATOR,)
+    body_serializers = {"create": None}  # no body
 
     @extend_schema(request=None, responses={202: AuditRunSerializer})
     def create(self, request, *args, **kwargs):

@@ -24,6 +24,10 @@ class BreachSerializer(serializers.ModelSerializer):
     assignee = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Username; null: nobody"
     )
+    leaver_detail = serializers.SerializerMethodField(
+        help_text="A cooling-off case: which council the worker left and why; for the coordinator and that council "
+        "only (null for everyone else, and for other rules). `description` says when the worker left."
+    )
 
     class Meta:
         model = Breach
@@ -42,9 +46,13 @@ class BreachSerializer(serializers.ModelSerializer):
             "mou_version",
             "assignee",
             "description",
+            "leaver_detail",
             "detected_at",
         ]
         read_only_fields = fields
+
+    def get_leaver_detail(self, breach) -> str | None:
+        return breach.leaver_detail_for(self.context["request"].user)
 
 
 class BreachUpdateSerializer(serializers.Serializer):
@@ -84,8 +92,11 @@ class BreachViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     A refused change is a 400 with the service's message, and nothing changes.
     """
 
-    # One query per page: breaches joined to their authority and assignee (plus the count).
-    queryset = Breach.objects.select_related("authority", "assignee").order_by("-detected_at", "-id")
+    # One query per page: breaches joined to their authority and assignee, and a cooling-off case's leaver record
+    # with its authority (leaver_detail), plus the count.
+    queryset = Breach.objects.select_related("authority", "assignee", "leaver__authority").order_by(
+        "-detected_at", "-id"
+    )
     serializer_class = BreachSerializer
     filterset_class = BreachFilterSet
     ordering_fields = ["excess_amount", "detected_at", "id"]
@@ -94,6 +105,7 @@ class BreachViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
         "create": (User.Role.COUNCIL, User.Role.COORDINATOR),
         "partial_update": (User.Role.COORDINATOR,),
     }
+    body_serializers = {"create": BreachReportSerializer, "partial_update": BreachUpdateSerializer}
 
     @extend_schema(request=BreachReportSerializer, responses={201: BreachSerializer})
     def create(self, request, *args, **kwargs):

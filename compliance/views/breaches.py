@@ -23,6 +23,7 @@ from compliance.filters import SORTS, BreachQueueFilterSet
 from compliance.models import AuditRun, Breach, BreachLine
 from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
+from futuresocial.once import AlreadyRecorded
 from futuresocial.scoping import visible_to
 from placements.models import Placement
 
@@ -213,6 +214,7 @@ def breach_detail(request, pk):
         {
             "breach": breach,
             "rule_explained": breach.rule_explained,
+            "leaver_detail": breach.leaver_detail_for(user),
             "rate_label": "Charge rate" if breach.rule == Breach.Rule.CHARGE_RATE_ABOVE_CAP else "Pay rate",
             "lines": lines,
             "timeline": timeline,
@@ -371,6 +373,10 @@ def breach_report(request):
     if form.is_valid():
         try:
             breach = services.breach_report_manual(by=request.user, **form.cleaned_data)
+        except AlreadyRecorded as repeat:
+            # A double click (or the form sent again): one case, answered with the one stored.
+            messages.info(request, f"This is already reported as breach {repeat.existing.pk}: here it is.")
+            return redirect("compliance:breach-detail", pk=repeat.existing.pk)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -15,6 +15,7 @@ from agencies.models import Agency
 from compliance.models import Query
 from compliance.questions import query_answer, query_ask, query_record, query_search
 from futuresocial.forms import add_service_errors
+from futuresocial.once import AlreadyRecorded
 from futuresocial.scoping import visible_to
 
 PAGE_SIZE = 25
@@ -118,6 +119,10 @@ def query_ask_page(request):
     if request.method == "POST" and form.is_valid():
         try:
             query = query_ask(by=request.user, **form.cleaned_data)
+        except AlreadyRecorded as repeat:
+            # A double click (or the form sent again): one question, answered with the one stored.
+            messages.info(request, "This question was already asked: here it is.")
+            return redirect("compliance:query-detail", pk=repeat.existing.pk)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

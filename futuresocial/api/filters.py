@@ -42,10 +42,31 @@ class FilterSet(drf_filters.FilterSet):
     FILTER_DEFAULTS = {**drf_filters.FilterSet.FILTER_DEFAULTS, models.BooleanField: {"filter_class": BooleanFilter}}
 
 
+# DRF's own words for a date in another format, so a filter and a body field refuse `11/12/2026` alike.
+ISO_DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+
+
+def iso_dates_only(form) -> None:
+    """Every date field of an API filter form (and each half of a date range) takes YYYY-MM-DD only (SPEC §7).
+    Django's form fields would also read the locale's formats, so `11/12/2026` meant 11 December in a filter while
+    the body's DRF fields refused it. The portal's pages keep the locale's formats."""
+    for field in form.fields.values():
+        for date_field in (field, *getattr(field, "fields", ())):
+            if isinstance(date_field, forms.DateField):
+                date_field.input_formats = ["%Y-%m-%d"]
+                date_field.error_messages["invalid"] = ISO_DATE_FORMAT
+
+
 class FilterBackend(drf_filters.DjangoFilterBackend):
-    """django-filter's backend, building a viewset's `filterset_fields` on the API's FilterSet."""
+    """django-filter's backend, building a viewset's `filterset_fields` on the API's FilterSet; dates ISO only."""
 
     filterset_base = FilterSet
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            iso_dates_only(filterset.form)
+        return filterset
 
 
 class StableOrderingFilter(OrderingFilter):

@@ -3,6 +3,7 @@ services' validation errors as field errors."""
 
 from contextlib import contextmanager
 
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 
@@ -82,3 +83,38 @@ def file_upload_request(description: str) -> dict:
             "required": ["file"],
         }
     }
+
+
+READ_ONLY = "This field is read-only."
+
+
+def refuse_read_only_fields(data, *, body, resource) -> None:
+    """A 400 naming each field of the body that the write cannot change: a read-only field of the body's serializer,
+    or a field of the resource (what the API answers with) that the body does not take. Fields neither knows are
+    left to the body's serializer (DRF ignores them)."""
+    writable = {name for name, field in body.fields.items() if not field.read_only}
+    known = set(body.fields) | set(resource.fields)
+    refused = sorted(name for name in data.keys() if name in known and name not in writable)
+    if refused:
+        raise serializers.ValidationError({name: [READ_ONLY] for name in refused})
+
+
+def integrity_error_detail(error) -> dict:
+    """Field errors for the database's refusal of a write: the unique constraint's fields, in Django's words
+    ("Agency with this Company number already exists."), found by the constraint's name; else a message that says
+    the record conflicts with one already stored."""
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    for model in apps.get_models():
+        table = model._meta.db_table
+        fields = next((c.fields for c in model._meta.constraints if c.name == name and getattr(c, "fields", ())), ())
+        if not fields and name.startswith(f"{table}_"):
+            # A field's own unique=True: PostgreSQL names it <table>_<column>_key (Django <table>_<column>_<hash>_uniq);
+            # the longest column named wins (`company_number` over a `number`).
+            rest = name[len(table) :] + "_"
+            unique = [f for f in model._meta.local_fields if f.unique and not f.primary_key and f"_{f.column}_" in rest]
+            fields = tuple(f.name for f in sorted(unique, key=lambda f: -len(f.column))[:1])
+        if fields:
+            message = model().unique_error_message(model, list(fields)).messages[0]
+            key = fields[0] if len(fields) == 1 else api_settings.NON_FIELD_ERRORS_KEY
+            return {key: [message]}
+    return {api_settings.NON_FIELD_ERRORS_KEY: ["This conflicts with a record already stored: nothing was changed."]}

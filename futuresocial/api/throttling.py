@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 WHAT_IS_LIMITED = {
     "write": "changes through the API",
-    "token": "token requests for one user",
+    "token": "token requests for one user from one address",
 }
 
 
@@ -60,17 +60,25 @@ class WriteRateThrottle(_RateFromSettings):
 
 
 class TokenRateThrottle(_RateFromSettings):
-    """`auth/token/` per user: by the username a token is asked for (password guessing on one account), or the
-    signed-in user revoking theirs."""
+    """`auth/token/` per username and address together, as django-axes counts sign-ins: guesses at one account from
+    one address are held up, while its owner, elsewhere, still gets a token (by username alone, ten requests from
+    anyone locked the owner out). The signed-in user revoking theirs counts per user.
+
+    The address is `client_ip` (REMOTE_ADDR unless USE_X_FORWARDED_FOR): DRF's own would read a client's forged
+    X-Forwarded-For, a fresh count per request."""
 
     scope = "token"
 
     def get_cache_key(self, request, view):
+        # Here, not at the top: futuresocial.security imports drf-spectacular's views, which read DRF's settings,
+        # which import this module (DEFAULT_THROTTLE_CLASSES).
+        from futuresocial.security import client_ip
+
         if request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
             username = request.data.get("username") if hasattr(request.data, "get") else None
+            pair = f"{str(username or '').strip().lower()}|{client_ip(request) or ''}"
             # Hashed: a cache key may not hold spaces or any character a username might.
-            name = hashlib.sha256(str(username).strip().lower().encode()).hexdigest()[:32] if username else None
-            ident = f"name-{name}" if name else f"ip-{self.get_ident(request)}"
+            ident = "pair-" + hashlib.sha256(pair.encode()).hexdigest()[:32]
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,3 +1,4 @@
+from django.db import IntegrityError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found
 
@@ -6,12 +7,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ErrorDetail, NotAuthenticated, Throttled
+from rest_framework.exceptions import ErrorDetail, NotAuthenticated, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from futuresocial.api.authentication import token_for
 from futuresocial.api.permissions import WriteRoles
-from futuresocial.api.serializers import service_errors
+from futuresocial.api.serializers import integrity_error_detail, refuse_read_only_fields, service_errors
 from futuresocial.api.throttling import TokenRateThrottle
 from futuresocial.scoping import visible_to
 
@@ -19,10 +21,30 @@ from futuresocial.scoping import visible_to
 class BaseViewSet(viewsets.GenericViewSet):
     """The base of every API viewset (NetBox's `BaseViewSet`): the queryset is restricted to the caller's scope here,
     so an object outside it is a 404 and no viewset can forget it (tests/api/test_api_conventions.py checks that the
-    router's viewsets all inherit it). A viewset adds DRF's mixins for what it answers."""
+    router's viewsets all inherit it). A viewset adds DRF's mixins for what it answers.
+
+    Writes name what they refuse: a body naming a field of the resource that the write cannot change (`standing`,
+    a breach's `description`) is a 400 naming it, before anything runs, rather than a 200 that ignored it.
+    `body_serializers` maps an action to the serializer its body is validated with, where that is not
+    `serializer_class` (None: the action takes no body).
+    """
+
+    body_serializers = {}
+    WRITE_ACTIONS = ("create", "update", "partial_update")
 
     def get_queryset(self):
         return visible_to(super().get_queryset(), self.request.user)
+
+    def body_serializer_class(self):
+        if self.action in self.body_serializers:
+            return self.body_serializers[self.action]
+        return self.get_serializer_class() if self.action in self.WRITE_ACTIONS else None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        body = self.body_serializer_class()
+        if body is not None and hasattr(request.data, "keys"):
+            refuse_read_only_fields(request.data, body=body(), resource=self.get_serializer_class()())
 
 
 class ServiceCreateViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -46,7 +68,11 @@ class ServiceCreateViewSet(BaseViewSet, mixins.CreateModelMixin, viewsets.ReadOn
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with a 429 that says which limit was reached (it keeps DRF's `Retry-After` header)."""
+    """DRF's handler, with a 429 that says which limit was reached (it keeps DRF's `Retry-After` header), and the
+    database's refusal of a write (a unique constraint two concurrent requests both passed the checks of) as a 400
+    naming the fields, never a 500. DRF's handler marks the request's transaction for rollback."""
+    if isinstance(exc, IntegrityError):
+        exc = ValidationError(integrity_error_detail(exc))
     if isinstance(exc, Throttled):
         throttle = getattr(context["request"], "throttled_by", None)
         limit = f"{throttle.describe()}; " if throttle is not None else ""
@@ -67,10 +93,14 @@ class TokenView(ObtainAuthToken):
             200: inline_serializer("Token", {"token": serializers.CharField(help_text="Send as `Token <token>`")}),
         },
         auth=[],
-        description="Your API token (the same one until you revoke it). A wrong username or password is a 400.",
+        description="Your API token (the same one until you revoke it, change your password, or leave it unused for "
+        "`API_TOKEN_MAX_AGE_DAYS`, 30 by default: each use renews it). A wrong username or password is a 400.",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # A token that has expired or predates a password change is replaced, never handed out again.
+        return Response({"token": token_for(serializer.validated_data["user"]).key})
 
     @extend_schema(
         operation_id="auth_token_revoke",

@@ -7,8 +7,9 @@ naming the value (SPEC §4: impossible input is refused, never stored).
 - pay_rate, charge_rate: a number of pounds ≥ 0 with at most 2 decimal places. "30.5", "30.50" and "£30.50" are
   accepted (spreadsheets often format rates as currency); thousands separators ("1,030.00"), exponents ("1e3"),
   "NaN", "Infinity", words and empty cells are refused.
-- date: `YYYY-MM-DD`, or `DD/MM/YYYY` as UK spreadsheets write it (a spreadsheet's own date cell is accepted too);
-  within the placement's start and end dates and, for a week's timesheet, within that week.
+- date: `YYYY-MM-DD`, or `DD/MM/YYYY` as UK spreadsheets write it (a spreadsheet's own date cell is accepted too;
+  the API takes YYYY-MM-DD only); within the placement's start and end dates, not after today and, for a week's
+  timesheet, within that week.
 - A week ends on a Sunday; its timesheet has at most one line per date.
 """
 
@@ -20,6 +21,7 @@ from functools import lru_cache, wraps
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from futuresocial.money import PENNY
 
@@ -174,8 +176,12 @@ def last_full_week_ending(today: date) -> date:
 # --- Dates against the placement and the week -------------------------------------------------------------------------
 
 
-def outside_placement(day: date, *, starts_on: date, ends_on: date | None) -> str | None:
-    """Why `day` cannot be worked on a placement running from `starts_on` to `ends_on`; None when it can."""
+def outside_placement(day: date, *, starts_on: date, ends_on: date | None, today: date | None = None) -> str | None:
+    """Why `day` cannot be worked on a placement running from `starts_on` to `ends_on`, as of `today` (default: the
+    local date); None when it can. A day after today has not been worked yet: hours for it would count towards spend
+    and caps before anyone did them."""
+    if day > (today or timezone.localdate()):
+        return f"date {day} has not happened yet: a timesheet records days already worked"
     if day < starts_on:
         return f"date {day} is before the placement started on {starts_on}"
     if ends_on is not None and day > ends_on:

@@ -55,7 +55,9 @@ def test_a_date_range_filter_is_inclusive_and_refuses_a_non_date(council_user, p
     client = token_client(council_user)
     body = client.get("/api/v1/placements/?start_date_after=2025-04-02&start_date_before=2025-04-02").json()
     assert body["count"] == 2
-    assert client.get("/api/v1/placements/?start_date_after=April").json() == {"start_date": ["Enter a valid date."]}
+    assert client.get("/api/v1/placements/?start_date_after=April").json() == {
+        "start_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
+    }
 
 
 def test_ordering_by_a_shared_value_breaks_ties_by_id_so_pages_never_repeat_a_row(council_user, placements):

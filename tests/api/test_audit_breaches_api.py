@@ -153,6 +153,7 @@ def test_a_breach_comes_with_its_evidence(agency_user, breaches):
         "mou_version": found.mou_version_id,
         "assignee": "coordinator",
         "description": "",
+        "leaver_detail": None,  # a cooling-off case only (issue 17)
     }
 
 

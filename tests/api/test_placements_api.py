@@ -246,7 +246,8 @@ def test_nothing_but_the_end_date_changes(agency_user, placements):
         f"/api/v1/placements/{placements['a_sw'].pk}/", {"end_date": "2025-07-31", "pay_rate": "99.00"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"pay_rate": ["Only end_date can be changed after registration."]}
+    # A field of the placement the PATCH cannot change is read-only, in the words every resource uses (issue 17).
+    assert response.json() == {"pay_rate": ["This field is read-only."]}
     placements["a_sw"].refresh_from_db()
     assert (placements["a_sw"].end_date, placements["a_sw"].pay_rate) == (None, Decimal("30.00"))
 

@@ -39,12 +39,14 @@ def test_the_coordinator_adds_an_agency_and_its_standing_starts_approved(coordin
 
 
 def test_standing_cannot_be_set_through_the_agency(coordinator, agency_a):
+    # A 400 naming it, and the rest of the PATCH is not applied either (it was a silent 200 before issue 17).
     response = token_client(coordinator).patch(
         f"/api/v1/agencies/{agency_a.pk}/", {"standing": "suspended", "mou_signed_on": "2016-02-01"}, format="json"
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert response.json() == {"standing": ["This field is read-only."]}
     agency_a.refresh_from_db()
-    assert (agency_a.standing, agency_a.mou_signed_on) == ("approved", date(2016, 2, 1))
+    assert (agency_a.standing, agency_a.mou_signed_on) == ("approved", date(2015, 1, 1))
 
 
 def test_an_agency_is_refused_a_bad_company_number_a_taken_name_and_a_non_msp_supplier(coordinator, agency_a, agency_b):

@@ -20,6 +20,16 @@ from futuresocial.exports import Table, spreadsheet_safe, table_csv, table_xlsx
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tpadded", "'\tpadded"),
         ("\rreturn", "'\rreturn"),
+        # Full-width forms (East Asian input methods type them): spreadsheets read them as the ASCII signs.
+        ("\uff1dSUM(A1:A9)", "'\uff1dSUM(A1:A9)"),
+        ("\uff0b44 121", "'\uff0b44 121"),
+        ("\uff0d2 hours", "'\uff0d2 hours"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        # The small form variants too.
+        ("\ufe66SUM(A1)", "'\ufe66SUM(A1)"),
+        ("\ufe62A1", "'\ufe62A1"),
+        ("\ufe63A1", "'\ufe63A1"),
+        ("\ufe6bA1", "'\ufe6bA1"),
         ("Alpha Locums Ltd", "Alpha Locums Ltd"),
         ("a=b", "a=b"),
         ("", ""),

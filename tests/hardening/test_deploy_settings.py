@@ -30,23 +30,53 @@ def manage(*args, **env_overrides):
     )
 
 
+# Only what a production host must say: DEBUG off, a key and its host. HTTPS is not set (None drops the tests' own
+# HTTPS=false from the environment): with DEBUG off it is the default.
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
-    "HTTPS": "true",
-    "USE_X_FORWARDED_PROTO": "true",
     "ALLOWED_HOSTS": "mou.example.org",
+    "HTTPS": None,
+    "SECURE_SSL_REDIRECT": None,
+    "SECURE_HSTS_SECONDS": None,
 }
 
 
-def test_the_deploy_check_passes_with_no_warning_in_production():
+def test_the_deploy_check_passes_with_no_warning_given_only_debug_off_a_key_and_hosts():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
+def test_with_debug_off_https_is_the_default_redirect_secure_cookies_and_hsts():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.HTTPS, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
+    assert result.stdout.split() == ["True", "True", "True", "True", "31536000"], result.stderr
+
+
+def test_with_debug_on_plain_http_is_the_default():
+    code = "from django.conf import settings as s; print(s.HTTPS)"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="true", HTTPS=None)
+    assert result.stdout.split() == ["False"], result.stderr
+
+
+def test_the_test_run_asks_for_plain_http_explicitly():
+    assert os.environ["HTTPS"] == "false"
+    assert settings.HTTPS is False and settings.SESSION_COOKIE_SECURE is False
+
+
+def test_every_plain_http_runner_sets_https_false_and_says_so():
+    for path in ("scripts/test.sh", "scripts/run_demo.py", "bench/common.py", "bench/load.py", "docker-compose.yml"):
+        text = (BASE_DIR / path).read_text()
+        assert "HTTPS" in text and "false" in text, path
+
+
 def test_without_https_the_deploy_check_names_the_missing_protections():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "HTTPS": "false"})
+    # Plain HTTP is allowed when asked for, and the deploy check then says what is missing.
     assert result.returncode == 1
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):  # HSTS, redirect, cookies
         assert warning in result.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 import psycopg
 import pytest
@@ -323,6 +324,62 @@ def test_with_redis_stopped_a_submission_is_stored_and_audited_once_redis_is_bac
     )
 
 
+# --- b2. Redis restarted without persistence: a queued audit's message is lost (issue 17, point 3) ------------------
+# Every later request returned that same queued run and nothing ran until the nightly audit. Beat now re-sends a
+# queued run older than AUDIT_RESEND_AFTER_SECONDS, once per that interval (the claim guards it).
+
+
+def week_body(placement, monday):
+    lines = [
+        {"date": str(monday + timedelta(days=n)), "hours": "7.50", "pay_rate": "32.00", "charge_rate": "40.00"}
+        for n in range(5)
+    ]
+    return {"placement": placement.pk, "week_ending": str(monday + timedelta(days=6)), "lines": lines}
+
+
+def test_a_queued_run_whose_message_redis_lost_is_sent_again_by_beat(
+    cap, agency_a, agency_user, private_redis, workers, settings
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
+    }
+    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, pay_rate="32.00", charge_rate="40.00")
+    api = APIClient()
+    api.force_authenticate(agency_user)
+    with celery_broker(private_redis.url):
+        assert api.post("/api/v1/timesheets/", week_body(placement, MONDAY), format="json").status_code == 201
+        run = AuditRun.objects.get()
+        assert (run.status, run.error) == ("queued", "")  # sent: the broker took the message
+
+        private_redis.stop()  # no persistence: the queued message is gone
+        private_redis.start()
+
+        # Later requests find the same queued run; on today's code nothing sent it again until 02:00.
+        second = api.post("/api/v1/timesheets/", week_body(placement, MONDAY + timedelta(days=7)), format="json")
+        assert second.status_code == 201
+        assert AuditRun.objects.get().pk == run.pk
+        worker = workers.start(queue="celery", redis_url=private_redis.url)  # the default queue: this Redis is ours
+        time.sleep(3)
+        assert AuditRun.objects.get(pk=run.pk).status == "queued"
+
+        # Minutes pass (the run and its last send made older rather than waited for).
+        long_ago = timezone.now() - timedelta(seconds=settings.AUDIT_RESEND_AFTER_SECONDS + 60)
+        AuditRun.objects.filter(pk=run.pk).update(created_at=long_ago, sent_at=long_ago)
+        from compliance.tasks import resend_stale_audits
+
+        resend_stale_audits.delay()  # what beat sends every minute
+        wait_for(
+            lambda: AuditRun.objects.filter(pk=run.pk, status="finished").exists(),
+            seconds=90,
+            what="the stuck run to be audited",
+            process=worker,
+        )
+    run.refresh_from_db()
+    assert (run.lines_checked, run.breaches_found) == (10, 1)
+    assert Breach.objects.get().excess_amount == Decimal("150.00")
+    assert AuditRun.objects.count() == 1
+
+
 # --- c. The same week sent twice at the same moment -------------------------------------------------------------------
 
 
@@ -383,6 +440,8 @@ def test_a_changed_week_sent_again_is_still_a_new_revision(cap, agency_a, agency
 # --- d. The database connection lost in the middle of an upload -------------------------------------------------------
 
 UPLOAD_DAYS = 4_000  # a file of 4,000 rows (800 weeks of one placement), checked and staged 1,000 rows at a time
+# 800 weeks that have all been worked (a day after today is refused): from 2010 to 2025.
+UPLOAD_MONDAY = date(2010, 1, 4)
 
 
 @pytest.fixture
@@ -408,7 +467,9 @@ def upload_csv(placement, rows=UPLOAD_DAYS):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     lines = ["placement,date,hours,pay_rate,charge_rate"]
-    lines += [f"{placement.pk},{MONDAY + timedelta(weeks=n // 5, days=n % 5)},7.50,30.00,40.00" for n in range(rows)]
+    lines += [
+        f"{placement.pk},{UPLOAD_MONDAY + timedelta(weeks=n // 5, days=n % 5)},7.50,30.00,40.00" for n in range(rows)
+    ]
     return SimpleUploadedFile("big.csv", ("\r\n".join(lines) + "\r\n").encode())
 
 
@@ -421,7 +482,7 @@ def test_the_database_lost_mid_upload_stores_nothing_and_says_so_on_the_page(
 ):
     monkeypatch.setattr("placements.uploads.CHUNK_ROWS", 1000)  # several chunks: the cut falls mid-file
     monkeypatch.setattr("compliance.tasks.run_audit.delay", lambda run_id: None)
-    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, end_date=None)
+    placement = PlacementFactory(agency=agency_a, start_date=UPLOAD_MONDAY, end_date=None)
     client.force_login(agency_user)
     response = client.post("/timesheets/upload/", {"file": upload_csv(placement)})
 
@@ -438,7 +499,7 @@ def test_the_database_lost_mid_upload_is_a_503_on_the_api_and_a_retry_stores_the
 ):
     monkeypatch.setattr("placements.uploads.CHUNK_ROWS", 1000)
     monkeypatch.setattr("compliance.tasks.run_audit.delay", lambda run_id: None)
-    placement = PlacementFactory(agency=agency_a, start_date=MONDAY, end_date=None)
+    placement = PlacementFactory(agency=agency_a, start_date=UPLOAD_MONDAY, end_date=None)
     api = APIClient()
     api.force_authenticate(agency_user)
     response = api.post("/api/v1/timesheets/upload/", {"file": upload_csv(placement)}, format="multipart")

@@ -151,7 +151,10 @@ def test_dates_outside_the_placement_say_which_end_they_miss():
     assert outside_placement(date(2024, 3, 31), starts_on=start, ends_on=None) == (
         "date 2024-03-31 is before the placement started on 2024-04-01"
     )
-    assert outside_placement(date(2030, 1, 1), starts_on=start, ends_on=None) is None
+    assert outside_placement(date(2030, 1, 1), starts_on=start, ends_on=None, today=date(2030, 1, 1)) is None
+    assert outside_placement(date(2030, 1, 2), starts_on=start, ends_on=None, today=date(2030, 1, 1)) == (
+        "date 2030-01-02 has not happened yet: a timesheet records days already worked"
+    )
 
 
 def test_dates_outside_the_week_are_named_with_the_week():

@@ -1,0 +1,31 @@
+"""One record per intent (issue 17): a record a person sends twice, in a row or at once (a double click, a client's
+retry), is stored once. Each model says what "the same" is with a unique constraint; `create_once` answers a repeat
+with the record already stored, as `AlreadyRecorded`, whether it finds it first or the constraint refuses the second
+insert of two racing requests."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+
+class AlreadyRecorded(ValidationError):
+    """The record asked for is already stored: `existing`. A page shows it; the API answers 400 naming it."""
+
+    def __init__(self, existing, message: str):
+        self.existing = existing
+        super().__init__(message, code="already_recorded")
+
+
+def create_once(model, *, identity: dict, create, message):
+    """`create()`'s new record, unless one with `identity` (the fields of the model's unique constraint) is stored:
+    then `AlreadyRecorded(existing, message(existing))`. `create` runs in a savepoint, so the constraint's refusal
+    leaves the caller's transaction usable; the row that won is committed by then (PostgreSQL waits for it)."""
+    existing = model.objects.filter(**identity).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return create()
+        except IntegrityError:
+            existing = model.objects.filter(**identity).first()
+            if existing is None:
+                raise
+    raise AlreadyRecorded(existing, message(existing))
