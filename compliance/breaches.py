@@ -341,13 +341,13 @@ def breach_status_counts(queryset) -> dict[str, int]:
     return counts
 
 
-def breach_timeline(*, breach: Breach, limit: int = 50) -> tuple[list[dict], bool]:
+def breach_timeline(*, breach: Breach, user=None, limit: int = 50) -> tuple[list[dict], bool]:
     """The case's story, oldest first: its latest recorded changes (status, assignee, severity, the audit adding
     lines) and every note since the oldest change shown, each with who and when. Also whether older changes were
     left out (the history page has them all)."""
     events = list(history_events(breach)[:limit])
     # Oldest first; a note written with a change (a status move's reason) follows it, being stamped after it.
-    entries = [{"kind": "change", "when": e.when, "entry": e} for e in reversed(history_entries(events))]
+    entries = [{"kind": "change", "when": e.when, "entry": e} for e in reversed(history_entries(events, user=user))]
     oldest_shown = events[-1].pgh_created_at if len(events) == limit else None
     notes = BreachNote.objects.filter(breach=breach).select_related("author").order_by("created_at", "id")
     if oldest_shown is not None:

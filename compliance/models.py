@@ -274,6 +274,9 @@ class Breach(models.Model):
     # The leaver record names the council the worker left: its history would show it to the agency (leaver_detail_for
     # shows it to those who may read it).
     history_hidden = ("leaver_id",)
+    # A cooling-off case's description once named the council the worker left and why (rewritten by migration
+    # 0012): its earlier wording stays in the history, which the agency and the placement's council also read.
+    history_regional_only = ("description",)
 
     objects = BreachQuerySet.as_manager()
 

@@ -167,18 +167,23 @@ class HistoryEntry:
         return "; ".join(str(change) for change in self.changes)
 
 
-def _hidden(model) -> set[str]:
+def _hidden(model, user=None) -> set[str]:
     """Columns never shown: the id, timestamps Django refreshes on every save (they say nothing new), and those the
-    model keeps from its history's readers (`history_hidden`: not everyone who reads the object may read them)."""
+    model keeps from its history's readers (`history_hidden`: not everyone who reads the object may read them;
+    `history_regional_only`: only the coordinator and analysts may, e.g. what a record once said that was since
+    rewritten because it told a tenant too much). With no `user`, the safe answer: hidden."""
     auto = {f.column for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
-    return {"id"} | auto | set(getattr(model, "history_hidden", ()))
+    hidden = {"id"} | auto | set(getattr(model, "history_hidden", ()))
+    if user is None or not user.is_regional:
+        hidden |= set(getattr(model, "history_regional_only", ()))
+    return hidden
 
 
 def _columns(model) -> dict[str, models.Field]:
     return {f.column: f for f in model._meta.concrete_fields}
 
 
-def history_entries(events) -> list[HistoryEntry]:
+def history_entries(events, *, user=None) -> list[HistoryEntry]:
     """Readable entries for a list of `Events` rows: who (one query for every user named), and each changed field
     from what to what, related objects by name (one query per kind of related object named on the page)."""
     events = list(events)
@@ -220,7 +225,7 @@ def history_entries(events) -> list[HistoryEntry]:
         if model is not subject_model:
             child = named.get(model, {}).get(_pk(model, event.pgh_obj_id))
             entry.subject = f"{model._meta.verbose_name} {event.pgh_obj_id}" + (f": {child}" if child else "")
-        columns, hidden = _columns(model), _hidden(model)
+        columns, hidden = _columns(model), _hidden(model, user)
         if event.pgh_label == "insert" or event.pgh_diff is None:
             entry.initial = [
                 (columns[c].verbose_name, _show(columns[c], v, named))
@@ -346,7 +351,7 @@ def object_history(request, app_label, model_name, pk):
             "label": object_label(obj),
             "verbose_name": obj._meta.verbose_name,
             "page": page,
-            "entries": history_entries(page.object_list),
+            "entries": history_entries(page.object_list, user=request.user),
             "object_url": _object_url(obj),
         },
     )

@@ -174,3 +174,29 @@ def test_a_history_page_takes_the_same_queries_however_many_changes(changes, cli
     # (pghistory's aggregate of the event table, with each event's diff and context), 7-9 the agency, authority and
     # placement its first event names, 10 the users named, 11 RELEASE.
     assert len(queries) == 11
+
+
+def test_what_a_cooling_off_case_once_said_of_the_other_council_stays_with_the_region(
+    client, coordinator, agency_user, council_user, agency_a, solihull
+):
+    """A case written before the agency was told less (its description named the council the worker left and why,
+    rewritten since): the agency and the placement's council read the case and its history without the old words;
+    the coordinator reads every change."""
+    from compliance.models import Breach
+
+    case = BreachFactory(
+        placement__agency=agency_a,
+        placement__authority=solihull,
+        rule=Breach.Rule.COOLING_OFF,
+        description="The worker left a permanent post at Coventry on 15/03/2024 (resignation).",
+    )
+    Breach.objects.filter(pk=case.pk).update(
+        description="The worker left a permanent post in the region on 15/03/2024."
+    )
+    for reader in (agency_user, council_user):
+        client.force_login(reader)
+        for url in (f"/history/compliance/breach/{case.pk}/", f"/breaches/{case.pk}/"):
+            page = text(client.get(url))
+            assert "Coventry" not in page and "resignation" not in page, (reader.username, url)
+    client.force_login(coordinator)
+    assert "Coventry" in text(client.get(f"/history/compliance/breach/{case.pk}/"))

@@ -203,7 +203,7 @@ def breach_detail(request, pk):
         BreachLine.objects.filter(breach=breach).select_related("line").order_by("line__date", "id"),
         LINES_PAGE_SIZE,
     ).get_page(request.GET.get("lines"))
-    timeline, timeline_cut = services.breach_timeline(breach=breach, limit=TIMELINE_EVENTS)
+    timeline, timeline_cut = services.breach_timeline(breach=breach, user=request.user, limit=TIMELINE_EVENTS)
     corrective_actions = visible_to(breach.corrective_actions.all(), user).order_by("-created_at", "-id")
     suspensions = visible_to(breach.suspensions.all(), user).order_by("-starts_on", "-id")
     today = timezone.localdate()
