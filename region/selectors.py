@@ -1,6 +1,8 @@
 """The region the deployment serves: its name in every title, page, email, export and API description, read through
 `deployment_region()` and nowhere else."""
 
+from django.db import DatabaseError
+
 from region.models import Region
 
 # The product's default: a plain `migrate` seeds the West Midlands' 14 authorities (workforce migration 0002).
@@ -14,7 +16,13 @@ _remembered: dict[str, Region] = {}
 def deployment_region() -> Region:
     """The region set up by `setup_region`, else the West Midlands."""
     if "region" not in _remembered:
-        _remembered["region"] = Region.objects.first() or WEST_MIDLANDS
+        try:
+            region = Region.objects.first()
+        except DatabaseError:
+            # Before `migrate` (a deploy's `check --deploy` builds the API schema, which names the region): the
+            # default, not remembered, so the next use reads the table once it exists.
+            return WEST_MIDLANDS
+        _remembered["region"] = region or WEST_MIDLANDS
     return _remembered["region"]
 
 

@@ -48,6 +48,22 @@ def test_the_deploy_check_passes_with_no_warning_given_only_debug_off_a_key_and_
     assert "System check identified no issues" in result.stdout
 
 
+def test_the_deploy_check_passes_before_the_database_is_migrated():
+    """A host runs `check --deploy` before `migrate`: the API schema it builds names the region, which then is the
+    default (it failed with "relation region_region does not exist")."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = settings.DATABASES["default"]
+    empty = urlunsplit(
+        urlsplit(f"postgres://{url['USER']}@{url['HOST'] or '127.0.0.1'}:{url['PORT'] or 5432}/")._replace(
+            path="/futuresocial_never_migrated"
+        )
+    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DATABASE_URL=empty, **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_with_debug_off_https_is_the_default_redirect_secure_cookies_and_hsts():
     code = (
         "from django.conf import settings as s;"
