@@ -40,9 +40,10 @@ class Agency(models.Model):
     mou_signed_on = models.DateField("MoU signed on", null=True, blank=True)
     contact_email = models.EmailField(blank=True)
     # The agency's own details, kept by the agency (its name, number and standing are the coordinator's).
-    contact_name = models.CharField("contact name", max_length=120, blank=True)
-    contact_phone = models.CharField("contact telephone", max_length=30, blank=True)
-    address = models.TextField("postal address", blank=True)
+    # Database defaults too: the benches and the demo's SQL write agencies without them.
+    contact_name = models.CharField("contact name", max_length=120, blank=True, default="", db_default="")
+    contact_phone = models.CharField("contact telephone", max_length=30, blank=True, default="", db_default="")
+    address = models.TextField("postal address", blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]

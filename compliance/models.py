@@ -268,6 +268,10 @@ class Breach(models.Model):
             # An agency's cases by status: its home page's unresolved cases, its queue, and the cases a suspension or
             # a corrective action may cite.
             models.Index(fields=["agency", "status"]),
+            # The queue's other orders (newest or oldest first; largest excess first across statuses): the first page
+            # of 200,000 cases read from the index, not sorted whole (bench/pages.py).
+            models.Index(fields=["-detected_at", "-id"], name="breach_newest_first"),
+            models.Index(fields=["-excess_amount", "-detected_at", "-id"], name="breach_largest_first"),
         ]
 
     scope = {"agency": "agency", "authority": "authority"}

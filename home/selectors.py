@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,10 +124,18 @@ def worklist(*, user, today: date) -> list[WorkItem]:
             ),
         ]
         return items
+    # One pass over the cases for every count the worklist makes of them.
+    ageing_before = today - timedelta(days=AGEING_DAYS)
+    counts = breaches.aggregate(
+        unresolved=Count("id"),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        mine=Count("id", filter=Q(assignee=user)),
+        ageing=Count("id", filter=Q(detected_at__date__lt=ageing_before)),
+    )
     items.append(
         WorkItem(
             "Breach cases nobody has taken" if user.is_regional else "Open breach cases",
-            (breaches.filter(assignee__isnull=True) if user.is_regional else breaches).count(),
+            counts["unassigned"] if user.is_regional else counts["unresolved"],
             _link("compliance:breaches", status="unresolved", **({"assignee": "none"} if user.is_regional else {})),
         )
     )
@@ -135,15 +143,14 @@ def worklist(*, user, today: date) -> list[WorkItem]:
         items.append(
             WorkItem(
                 "Breach cases assigned to you",
-                breaches.filter(assignee=user).count(),
+                counts["mine"],
                 _link("compliance:breaches", status="unresolved", assignee="me"),
             )
         )
-    ageing_before = today - timedelta(days=AGEING_DAYS)
     items.append(
         WorkItem(
             f"Breach cases open more than {AGEING_DAYS} days",
-            breaches.filter(detected_at__date__lt=ageing_before).count(),
+            counts["ageing"],
             _link("compliance:breaches", status="unresolved", sort="detected", detected_before=ageing_before),
             "Oldest first.",
         )

@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import coordinator_required, role_required
 from agencies.models import Agency
 from compliance import breaches as services
-from compliance.filters import SORTS, BreachQueueFilterSet
+from compliance.filters import SORTS, UNRESOLVED, BreachQueueFilterSet
 from compliance.models import AuditRun, Breach, BreachLine
 from futuresocial.forms import add_service_errors
 from futuresocial.history import history_url
@@ -80,9 +81,17 @@ def breach_queue(request):
         user=user,
         coordinators=coordinators,
     )
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = services.breach_status_counts(filters.queryset_without("status"))
     chosen = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    # The page count is one of the status counts just made (or their sum): not a second count of every case.
+    status = chosen.get("status") or ""
+    if status == UNRESOLVED:
+        listed = sum(n for s, n in counts.items() if s not in Breach.CLOSED_STATUSES)
+    else:
+        listed = counts[status] if status else sum(counts.values())
+    valid = not filters.is_bound or filters.is_valid()  # a refused filter: the status counts are of every case
+    paginator = CountedPaginator(filters.qs, PAGE_SIZE, count=listed) if valid else Paginator(filters.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     filtered = bool(filters.is_bound and any(v for k, v in filters.form.cleaned_data.items() if k != "sort"))
     return render(
         request,
@@ -105,6 +114,18 @@ def breach_queue(request):
             "audit_has_run": AuditRun.objects.filter(status=AuditRun.Status.FINISHED).exists,
         },
     )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows its list holds (counted already), so it does not count them again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self):
+        return self._known_count
 
 
 def _back_to_queue(request):
