@@ -272,6 +272,9 @@ class Breach(models.Model):
             # of 200,000 cases read from the index, not sorted whole (bench/pages.py).
             models.Index(fields=["-detected_at", "-id"], name="breach_newest_first"),
             models.Index(fields=["-excess_amount", "-detected_at", "-id"], name="breach_largest_first"),
+            # An agency's and a council's queue, newest first.
+            models.Index(fields=["agency", "-detected_at", "-id"], name="breach_agency_newest_first"),
+            models.Index(fields=["authority", "-detected_at", "-id"], name="breach_authority_newest_first"),
         ]
 
     scope = {"agency": "agency", "authority": "authority"}

@@ -19,7 +19,7 @@ from workforce.models import WorkforceReturn
 HOME_LIST_LENGTH = 5
 
 
-def home_summary(*, user):
+def home_summary(*, user, breaches_open: int | None = None):
     """What the home page shows a signed-in user: the figures of their own scope only."""
     today = timezone.localdate()
     placements = visible_to(Placement.objects.all(), user)
@@ -29,7 +29,8 @@ def home_summary(*, user):
         "version_in_force": version_in_force(on=today),
         "placements_current": placements.active_on(today).count(),
         "placements_total": placements.count(),
-        "breaches_open": breaches.unresolved().count(),
+        # The worklist has counted them already (`open_breach_counts`): not a second pass over every case.
+        "breaches_open": breaches.unresolved().count() if breaches_open is None else breaches_open,
         "corrective_actions_awaiting_signature": awaiting_signature.count(),
         "agencies_by_standing": {
             row["standing"]: row["n"]
@@ -85,11 +86,26 @@ def _link(name: str, **query) -> str:
     return f"{reverse(name)}?{urlencode(query)}" if query else reverse(name)
 
 
-def worklist(*, user, today: date) -> list[WorkItem]:
+def open_breach_counts(*, user, today: date) -> dict:
+    """The worklist's counts of the cases not yet closed that `user` may see, in one pass: all of them, nobody's,
+    theirs, and those older than AGEING_DAYS."""
+    return (
+        visible_to(Breach.objects.all(), user)
+        .unresolved()
+        .aggregate(
+            unresolved=Count("id"),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            mine=Count("id", filter=Q(assignee=user)),
+            ageing=Count("id", filter=Q(detected_at__date__lt=today - timedelta(days=AGEING_DAYS))),
+        )
+    )
+
+
+def worklist(*, user, today: date, counts: dict | None = None) -> list[WorkItem]:
     """The home page's worklist for `user`, in the order they would work it; every count is of their own scope."""
-    breaches = visible_to(Breach.objects.all(), user).unresolved()
     actions = visible_to(CorrectiveAction.objects.all(), user)
     last_week = last_full_week_ending(today)
+    counts = counts if counts is not None else open_breach_counts(user=user, today=today)
     items = []
     if user.is_agency:
         items += [
@@ -116,7 +132,7 @@ def worklist(*, user, today: date) -> list[WorkItem]:
                 _link("placements:list", state="missing_week"),
                 "Placements that ran that week with no timesheet yet.",
             ),
-            WorkItem("Open breach cases", breaches.count(), _link("compliance:breaches", status="unresolved")),
+            WorkItem("Open breach cases", counts["unresolved"], _link("compliance:breaches", status="unresolved")),
             WorkItem(
                 "Your questions waiting for an answer",
                 visible_to(Query.objects.filter(answered_at__isnull=True), user).count(),
@@ -124,14 +140,7 @@ def worklist(*, user, today: date) -> list[WorkItem]:
             ),
         ]
         return items
-    # One pass over the cases for every count the worklist makes of them.
     ageing_before = today - timedelta(days=AGEING_DAYS)
-    counts = breaches.aggregate(
-        unresolved=Count("id"),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        mine=Count("id", filter=Q(assignee=user)),
-        ageing=Count("id", filter=Q(detected_at__date__lt=ageing_before)),
-    )
     items.append(
         WorkItem(
             "Breach cases nobody has taken" if user.is_regional else "Open breach cases",
