@@ -168,8 +168,22 @@ def _sniff(file, *, contents: str) -> str:
 def _csv_rows(file) -> Iterator[list]:
     text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
+    starts, held = 1, None  # the line the row being read starts on; a row that may have swallowed the file's end
     try:
-        yield from reader
+        for row in reader:
+            if held is not None:
+                yield held  # another row followed it: it was a cell with line breaks, nothing more
+                held = None
+            if reader.line_num > starts and row and row[-1].endswith(("\n", "\r")):
+                held, held_from = row, starts
+            else:
+                yield row
+            starts = reader.line_num + 1
+        if held is not None:
+            # A quote opened and never closed: the rest of the file became one cell, and its value's error would
+            # quote every row after it. Say what it is, and where.
+            message = f'a quote (") opened on row {held_from} is never closed: close it, or remove it'
+            raise UploadRejected([{"row": held_from, "column": None, "message": message}])
     except UnicodeDecodeError:
         # Text is decoded a block at a time: the row is where the block starts, near the bad byte.
         raise whole_file(

@@ -657,3 +657,34 @@ def test_a_number_given_with_the_worker_must_be_that_workers(client, agency_user
     assert f"placement {placement.pk} is SW111111's, not SW222222's" in page
     assert f"placement {placement.pk} is at Solihull, not Coventry" in page
     assert not TimesheetLine.objects.exists()
+
+
+def test_an_unterminated_quote_is_named_with_its_row_not_quoted_as_a_date(client, agency_user, agency_a):
+    """A quote opened and never closed made the rest of the file one cell: the refusal was a date error quoting every
+    row after it. It says what it is, and on which row it opened."""
+    mine = PlacementFactory(agency=agency_a)
+    client.force_login(agency_user)
+    response = upload(
+        client,
+        "placement,date,hours,pay_rate,charge_rate\n"
+        f"{mine.pk},2024-04-08,7.5,30.00,40.00\n"
+        f'{mine.pk},"2024-04-09,7.5,30.00,40.00\n'
+        f"{mine.pk},2024-04-10,7.5,30.00,40.00\n",
+    )
+    page = html.unescape(response.content.decode())
+    assert 'a quote (") opened on row 3 is never closed: close it, or remove it' in page
+    assert "2024-04-10" not in page.split("The file was not accepted", 1)[1]
+    assert not TimesheetLine.objects.exists()
+
+
+def test_a_cell_with_line_breaks_is_still_read_as_one_cell(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a)
+    client.force_login(agency_user)
+    response = upload(
+        client,
+        "placement,date,hours,pay_rate,charge_rate,notes\n"
+        f'{mine.pk},2024-04-08,7.5,30.00,40.00,"first line\nsecond line\n"\n'
+        f"{mine.pk},2024-04-09,7.5,30.00,40.00,\n",
+    )
+    assert response.status_code == 200, html.unescape(response.content.decode())[-2000:]
+    assert TimesheetLine.objects.count() == 2
