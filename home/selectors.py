@@ -160,7 +160,13 @@ def worklist(*, user, today: date, counts: dict | None = None) -> list[WorkItem]
         WorkItem(
             f"Breach cases open more than {AGEING_DAYS} days",
             counts["ageing"],
-            _link("compliance:breaches", status="unresolved", sort="detected", detected_before=ageing_before),
+            _link(
+                "compliance:breaches",
+                status="unresolved",
+                sort="detected",
+                # The list's "to" date is inclusive: the day before the first day not counted.
+                detected_before=ageing_before - timedelta(days=1),
+            ),
             "Oldest first.",
         )
     )

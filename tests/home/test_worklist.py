@@ -127,3 +127,20 @@ def test_an_empty_region_says_no_audit_has_run(client, coordinator):
     page = client.get("/").content.decode()
     assert "No audit has run yet: the breach queue fills once one has." in page
     assert all(item.count == 0 for item in items_of(client).values())
+
+
+def test_a_case_exactly_30_days_old_is_neither_counted_as_ageing_nor_listed_behind_the_link(
+    client, coordinator, agency_a, solihull
+):
+    today = timezone.localdate()
+    placement = PlacementFactory(agency=agency_a, authority=solihull, start_date=today - timedelta(days=200))
+    for age in (30, 31):
+        case = BreachFactory(placement=placement, rule=f"{'pay' if age == 30 else 'charge'}_rate_above_cap")
+        detected = timezone.make_aware(
+            timezone.datetime.combine(today - timedelta(days=age), timezone.datetime.min.time())
+        )
+        Breach.objects.filter(pk=case.pk).update(detected_at=detected + timedelta(hours=12))
+    client.force_login(coordinator)
+    item = items_of(client)["Breach cases open more than 30 days"]
+    assert item.count == 1
+    assert listed(client, item.url) == 1
