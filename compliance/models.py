@@ -5,6 +5,8 @@ from django.db.models.functions import MD5
 import pghistory
 import pgtrigger
 
+from futuresocial.once import duplicate_of_field
+
 money = dict(max_digits=12, decimal_places=2)
 
 
@@ -218,16 +220,7 @@ class Breach(models.Model):
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or dismissed")
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
-        "review)",
-    )
+    duplicate_of = duplicate_of_field()
 
     class Meta:
         ordering = ["-detected_at", "-id"]
@@ -462,16 +455,7 @@ class Query(models.Model):
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
-        "review)",
-    )
+    duplicate_of = duplicate_of_field()
 
     class Meta:
         ordering = ["-asked_at", "-id"]

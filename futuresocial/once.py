@@ -4,7 +4,7 @@ with the record already stored, as `AlreadyRecorded`, whether it finds it first 
 insert of two racing requests."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 
 class AlreadyRecorded(ValidationError):
@@ -29,3 +29,20 @@ def create_once(model, *, identity: dict, create, message):
             if existing is None:
                 raise
     raise AlreadyRecorded(existing, message(existing))
+
+
+REPEATED = "Stored twice before one record per intent was enforced: the record this one repeats (kept for review)"
+
+
+def duplicate_of_field(help_text: str = REPEATED):
+    """The column marking a row stored twice before its model's one-record-per-intent constraint (the migrations
+    mark later duplicates instead of failing on them); the constraint covers only rows without it."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=help_text,
+    )

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 import pghistory
 import pgtrigger
 
+from futuresocial.once import duplicate_of_field
 from mou.models import EngagementType
 
 money = dict(max_digits=7, decimal_places=2)
@@ -132,15 +133,9 @@ class Placement(models.Model):
     )
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        help_text="Stored twice before one placement per intent was enforced: the placement this one repeats (kept, "
-        "since its timesheets refer to it, for the coordinator to review)",
+    duplicate_of = duplicate_of_field(
+        "Stored twice before one placement per intent was enforced: the placement this one repeats (kept, since its "
+        "timesheets refer to it, for the coordinator to review)"
     )
 
     objects = PlacementQuerySet.as_manager()
@@ -279,16 +274,7 @@ class CapException(models.Model):
     valid_until = models.DateField()
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        help_text="Stored twice before one record per intent was enforced: the record this one repeats (kept for "
-        "review)",
-    )
+    duplicate_of = duplicate_of_field()
 
     class Meta:
         ordering = ["-valid_from"]
