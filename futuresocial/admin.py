@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 import pghistory.core
 from pghistory.models import Events
 
+from futuresocial.history import ACTIONS, shown_value
 from futuresocial.scoping import visible_to
 
 # The header and title name the deployment's region: region/admin.py sets them.
@@ -32,11 +33,15 @@ def _is_tracked(model):
 
 
 def _describe_diff(model, diff):
-    """'field: old → new' for each changed field of a pghistory event (empty for the first event of an object),
+    """'field: old → new' for each changed field of a pghistory event (empty for the first event of an object), as
+    the history pages show them (a status by its label, a date as a date; a related row by its kind and number),
     leaving out the timestamps Django refreshes on every save."""
-    stamps = {field.attname for field in model._meta.concrete_fields if getattr(field, "auto_now", False)}
+    columns = {f.column: f for f in model._meta.concrete_fields}
+    stamps = {column for column, f in columns.items() if getattr(f, "auto_now", False)}
     return "; ".join(
-        f"{field}: {old} → {new}" for field, (old, new) in sorted((diff or {}).items()) if field not in stamps
+        f"{columns[column].verbose_name}: {shown_value(columns[column], old)} → {shown_value(columns[column], new)}"
+        for column, (old, new) in sorted((diff or {}).items())
+        if column in columns and column not in stamps
     )
 
 
@@ -115,7 +120,7 @@ class RegionModelAdmin(admin.ModelAdmin):
             (
                 (
                     date_format(timezone.localtime(event.pgh_created_at), "DATETIME_FORMAT"),
-                    event.pgh_label,
+                    ACTIONS.get(event.pgh_label, event.pgh_label),
                     users.get((event.pgh_context or {}).get("user"), "—"),
                     _describe_diff(self.model, event.pgh_diff),
                 )

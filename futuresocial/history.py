@@ -228,13 +228,15 @@ def history_entries(events, *, user=None) -> list[HistoryEntry]:
         columns, hidden = _columns(model), _hidden(model, user)
         if event.pgh_label == "insert" or event.pgh_diff is None:
             entry.initial = [
-                (columns[c].verbose_name, _show(columns[c], v, named))
+                (columns[c].verbose_name, shown_value(columns[c], v, named))
                 for c, v in sorted(_event_values(event).items(), key=lambda item: _order(columns, item[0]))
                 if c in columns and c not in hidden and v not in (None, "")
             ]
         else:
             entry.changes = [
-                Change(columns[c].verbose_name, _show(columns[c], old, named), _show(columns[c], new, named))
+                Change(
+                    columns[c].verbose_name, shown_value(columns[c], old, named), shown_value(columns[c], new, named)
+                )
                 for c, (old, new) in sorted(event.pgh_diff.items(), key=lambda item: _order(columns, item[0]))
                 if c in columns and c not in hidden
             ]
@@ -304,8 +306,9 @@ def _via(context: dict) -> str:
     return ""
 
 
-def _show(f: models.Field, value, named: dict) -> str:
-    """A stored value as a person reads it."""
+def shown_value(f: models.Field, value, named: dict | None = None) -> str:
+    """A stored value as a person reads it (a related row by name when `named` holds it, else by kind and id)."""
+    named = named or {}
     if value is None or value == "":
         return "—"
     if f.is_relation and f.many_to_one:

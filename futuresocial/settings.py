@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # Records who made each change (and through which URL) in the history tables, for pages and API alike.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent twice (a double click) is one submission: the repeat goes where the first went (futuresocial/).
+    "futuresocial.submissions.OneSubmissionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -105,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "region.context_processors.region",
             ],
+            "builtins": ["futuresocial.submissions"],
         },
     },
 ]

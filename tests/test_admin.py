@@ -260,7 +260,8 @@ def test_breach_page_shows_who_changed_what_and_links_to_its_events(client, one_
 
     page = client.get(admin_url(Breach, "change", breach.pk)).content.decode()
 
-    assert "<td>update</td><td>superuser</td><td>status: open → under_review</td>" in page
+    # Values as the pages name them, not as stored (open → under_review).
+    assert "<td>changed</td><td>superuser</td><td>status: Open → Under review</td>" in page
     events_url = f"{reverse('admin:pghistory_events_changelist')}?method=tracks&amp;obj=compliance.Breach%3A{breach.pk}"
     assert events_url in page
     events = client.get(events_url.replace("&amp;", "&"))
