@@ -4,15 +4,14 @@ goes where the first went, even when both arrive at once. Records with no natura
 ones that need it; a changed answer, or a first attempt refused with errors, is a new submission."""
 
 import re
-import threading
 
-from django.db import connection
 from django.test import Client
 
 import pytest
 
 from compliance.models import BreachNote
 from tests.factories import BreachFactory
+from tests.test_one_record_per_intent import at_once
 
 TOKEN = re.compile(r'<input type="hidden" name="submission" value="([0-9a-f]{32})">')
 
@@ -105,24 +104,11 @@ def test_four_clicks_at_once_add_one_note(coordinator, case):
     seen = Client()
     seen.force_login(coordinator)
     token = token_on(seen, f"/breaches/{case.pk}/")
-    session_cookie = seen.cookies
-    answers, barrier = [], threading.Barrier(4)
 
     def click():
         browser = Client()
-        browser.cookies = session_cookie
-        barrier.wait()
-        try:
-            answers.append(
-                browser.post(f"/breaches/{case.pk}/notes/", {"text": "Agreed.", "submission": token}).status_code
-            )
-        finally:
-            connection.close()
+        browser.cookies = seen.cookies  # the same browser, four requests
+        return browser.post(f"/breaches/{case.pk}/notes/", {"text": "Agreed.", "submission": token}).status_code
 
-    threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [302, 303, 303, 303]
+    assert sorted(at_once(4, click)) == [302, 303, 303, 303]
     assert BreachNote.objects.filter(breach=case).count() == 1
