@@ -51,3 +51,12 @@ def withheld_from(user, *, authority_id: int | None = None, placements=None, aut
     return reads_from_outside(user, authority_id=authority_id) and is_small(
         placements=placements, authorities=authorities
     )
+
+
+# What a page says about the code (templates/dashboards/_withheld.html).
+EXPLAINED = {
+    "code": WITHHELD,
+    "label": WITHHELD_LABEL,
+    "min_placements": MIN_PLACEMENTS,
+    "min_authorities": MIN_AUTHORITIES,
+}
