@@ -24,6 +24,7 @@ from futuresocial.cost_benefit import (
     unit_savings,
     workforce_with_programme,
 )
+from futuresocial.disclosure import WITHHELD
 
 
 def MONEY(**kwargs):  # noqa: N802 (a field factory, named like the fields it makes)
@@ -93,6 +94,15 @@ class CostBenefitSerializer(serializers.Serializer):
         child=serializers.JSONField(), help_text="Every input used (yearly series as six values, 2017/18 first)"
     )
     sources = serializers.DictField(child=serializers.CharField(), help_text="Where each input came from")
+    withheld = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=(
+            "With figures=region: the region's figures withheld from this reader, {input name: code}. Code `c` "
+            "(DfE's 'confidential'): the figure adds up a month's group of fewer than 3 placements or 3 "
+            "authorities, which would give another authority's or agency's rates away; the input uses the "
+            "evaluation's figure instead (see `sources`). Empty for the coordinator and analysts."
+        ),
+    )
     yearly = CostBenefitYearSerializer(many=True)
     present_value_costs = MONEY()
     present_value_benefits = MONEY()
@@ -168,8 +178,8 @@ class CostBenefitView(APIView):
                 f"coordinator and analysts change its inputs ({', '.join(given)})."
             )
         wants_region = request.query_params.get("figures") == "region"
-        region_figures = cost_benefit_region_figures(user=user) if wants_region else {}
-        form = CostBenefitForm(request.query_params or None, region_figures=region_figures)
+        region_figures, withheld = cost_benefit_region_figures(user=user) if wants_region else ({}, set())
+        form = CostBenefitForm(request.query_params or None, region_figures=region_figures, withheld=withheld)
         if form.is_bound and not form.is_valid():
             raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
         inputs = form.inputs()
@@ -203,6 +213,7 @@ class CostBenefitView(APIView):
             "figures": "region" if wants_region else "evaluation",
             "inputs": {name: _plain(form.value_and_source(name)[0]) for name in names},
             "sources": {name: form.source(name) for name in names},
+            "withheld": dict.fromkeys(sorted(withheld), WITHHELD),
             "yearly": yearly,
             "present_value_costs": result.present_value_costs,
             "present_value_benefits": result.present_value_benefits,

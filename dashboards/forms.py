@@ -13,6 +13,7 @@ from django import forms
 from dashboards.selectors import Selection
 from futuresocial.cost import CostAssumptions
 from futuresocial.cost_benefit import LAC_UNIT_COSTS, MOU_SAVINGS, YEARS, CostBenefitInputs, Costs, Recruitment
+from futuresocial.disclosure import WITHHELD, WITHHELD_LABEL, WITHHELD_REASON
 from mou.models import EngagementType, Role
 from region.models import Authority
 
@@ -291,11 +292,17 @@ class CostBenefitForm(forms.Form):
     STAFF_FIELDS = CostForm.MODEL_FIELDS
     SOURCE_EVALUATION = "the evaluation (2020)"
     SOURCE_TYPED = "typed here"
+    SOURCE_WITHHELD = (
+        f"the evaluation (2020): the region's figure is {WITHHELD_LABEL}, code {WITHHELD}: {WITHHELD_REASON}"
+    )
 
-    def __init__(self, data=None, *, region_figures=None):
-        """`region_figures`: {field name: (value, where it came from)}, used when `figures=region`."""
+    def __init__(self, data=None, *, region_figures=None, withheld=()):
+        """`region_figures`: {field name: (value, where it came from)}, used when `figures=region`; `withheld`: the
+        names of the region's figures withheld from the reader (futuresocial.disclosure): the evaluation's figure
+        is used, and its source says why."""
         super().__init__(data)
         self.region_figures = region_figures or {}
+        self.withheld = set(withheld)
         self.defaults = CostBenefitInputs()
         for name in self.fields:
             self.fields[name].initial = self._default(name)
@@ -334,6 +341,8 @@ class CostBenefitForm(forms.Form):
     def _fallback(self, name):
         if self.uses_region_figures and name in self.region_figures:
             return self.region_figures[name]
+        if self.uses_region_figures and name in self.withheld:
+            return self._default(name), self.SOURCE_WITHHELD
         return self._default(name), self.SOURCE_EVALUATION
 
     def value_and_source(self, name):

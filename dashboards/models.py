@@ -9,6 +9,7 @@ engagement type and the MoU version that binds it (`mou.selectors.binding_versio
 `manage.py refresh_dashboards`.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from mou.models import EngagementType
@@ -63,6 +64,10 @@ class RateSummary(RateMeasures):
         db_index=False,
         help_text="The version binding the work; empty before the first version (before the caps)",
     )
+    # Which placements the lines are of: a count of distinct placements does not add up over rows (a placement
+    # bound by two versions in one month is in two), so MonthlyRates counts them from these (the disclosure rule's
+    # `placements`, futuresocial.disclosure). A row holds the placements of one agency at one authority: a handful.
+    placement_ids = ArrayField(models.BigIntegerField(), default=list)
 
     class Meta:
         constraints = [
@@ -104,6 +109,10 @@ class MonthlyRates(RateMeasures):
     role = models.ForeignKey("mou.Role", on_delete=models.PROTECT, related_name="+", db_index=False)
     engagement_type = models.CharField(max_length=10, choices=EngagementType.choices)
     before_caps = models.BooleanField(help_text="Work no MoU version binds (before the first version)")
+    # What the disclosure rule (futuresocial.disclosure) weighs when a council reads the region's rows: how many
+    # placements and authorities the row rests on (an authority's own row: 1 authority).
+    placements = models.PositiveIntegerField(default=0, help_text="Distinct placements whose lines are in the row")
+    authorities = models.PositiveSmallIntegerField(default=0, help_text="Distinct authorities of those placements")
 
     class Meta:
         verbose_name_plural = "monthly rates"

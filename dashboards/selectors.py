@@ -6,6 +6,13 @@ rows each); compliance reads `AgencyLines`.
 
 `Selection.authority` None means the whole region. Views decide which authorities a user may choose
 (`dashboards.forms`): a council its own or the region's totals, the coordinator and analysts any.
+
+**Disclosure** (`futuresocial.disclosure`): a figure a reader outside its scope reads (a council, the region's) is
+withheld when **any** MonthlyRates row it adds up rests on fewer than 3 placements or 3 authorities: not only when
+the figure as a whole is small, so that no difference between two figures shown (a period and a shorter one, every
+engagement type and two of them, a month's spend and its roles') isolates a small row. Each query takes the smallest
+counts of its rows (`SIZES`) with its sums; a withheld figure carries no measure at all (`RateStats.withheld`,
+`None` work), so neither a table, a chart nor an export can show it.
 """
 
 from dataclasses import dataclass
@@ -17,6 +24,7 @@ from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, 
 from compliance.models import Breach
 from dashboards.models import AgencyLines, MonthlyRates
 from futuresocial.cost import RoleWork
+from futuresocial.disclosure import withheld_from
 from futuresocial.money import PENNY
 from futuresocial.scoping import visible_to
 from mou.models import Cap, MouVersion
@@ -68,6 +76,20 @@ SUMS = dict(
     min_charge=Min("min_charge_rate"),
     max_charge=Max("max_charge_rate"),
 )
+# The smallest group among the rows a figure adds up: what the disclosure rule weighs (see the module's docstring).
+SIZES = dict(fewest_placements=Min("placements"), fewest_authorities=Min("authorities"))
+
+
+def _withheld(row: dict, *, user, authority_id) -> bool:
+    """Whether the figure of `row` (a query's row with `SIZES`) is withheld from `user`: every MonthlyRates row it
+    adds up must rest on enough placements and authorities, unless `user` reads them from inside their scope (the
+    coordinator and analysts; a council its own authority's rows)."""
+    return withheld_from(
+        user,
+        authority_id=authority_id,
+        placements=row["fewest_placements"],
+        authorities=row["fewest_authorities"],
+    )
 
 
 def _mean(amount, hours):
@@ -103,9 +125,12 @@ class RateStats:
     max_pay: Decimal
     min_charge: Decimal
     max_charge: Decimal
+    withheld: bool = False  # from this reader (futuresocial.disclosure): every measure is None
 
     @classmethod
-    def of(cls, row: dict) -> "RateStats":
+    def of(cls, row: dict, *, user, authority_id) -> "RateStats":
+        if _withheld(row, user=user, authority_id=authority_id):
+            return cls(**dict.fromkeys(SUMS), withheld=True)
         return cls(**{name: row[name] for name in SUMS})
 
     @property
@@ -143,18 +168,28 @@ def every_month(first: date, last: date) -> list[date]:
     return months
 
 
-def rates_by_month(selection: Selection) -> list[tuple[date, RateStats | None]]:
-    """Month by month from the first month with timesheets to the last; None for a month without."""
-    rows = {row["month"]: RateStats.of(row) for row in _summaries(selection).values("month").annotate(**SUMS)}
+def _authority_id(selection: Selection):
+    return selection.authority.pk if selection.authority is not None else None
+
+
+def rates_by_month(selection: Selection, *, user) -> list[tuple[date, RateStats | None]]:
+    """Month by month from the first month with timesheets to the last; None for a month without. A month withheld
+    from `user` (see the module's docstring) is there, `withheld`."""
+    authority_id = _authority_id(selection)
+    rows = {
+        row["month"]: RateStats.of(row, user=user, authority_id=authority_id)
+        for row in _summaries(selection).values("month").annotate(**SUMS, **SIZES)
+    }
     if not rows:
         return []
     return [(month, rows.get(month)) for month in every_month(min(rows), max(rows))]
 
 
-def rates_by_role(selection: Selection) -> dict[int, RateStats]:
-    """Every role's rates in the selection (whatever role it names)."""
-    rows = _summaries(selection, with_role=False).values("role").annotate(**SUMS).order_by("role")
-    return {row["role"]: RateStats.of(row) for row in rows}
+def rates_by_role(selection: Selection, *, user) -> dict[int, RateStats]:
+    """Every role's rates in the selection (whatever role it names), over its whole period: withheld from `user`
+    when any month of it would be."""
+    rows = _summaries(selection, with_role=False).values("role").annotate(**SUMS, **SIZES).order_by("role")
+    return {row["role"]: RateStats.of(row, user=user, authority_id=_authority_id(selection)) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -213,43 +248,64 @@ def _role_work(row, capped: dict[int, bool]) -> RoleWork:
     )
 
 
-def work_by_month(selection: Selection, *, capped: dict[int, bool]) -> dict[date, list[RoleWork]]:
+def work_by_month(selection: Selection, *, capped: dict[int, bool], user) -> dict[date, list[RoleWork] | None]:
     """Each month's agency work (hours and charges) by role, for spend and what-it-would-have-cost: every month from
-    the first with timesheets to the last (a month without any has no work: nothing was charged)."""
+    the first with timesheets to the last (a month without any has no work: nothing was charged). None for a month
+    withheld from `user` (any of its rows too small, see the module's docstring): its spend is a single figure."""
+    authority_id = _authority_id(selection)
     months: dict[date, list[RoleWork]] = {}
-    for row in _summaries(selection).values("month", "role").annotate(**COST_SUMS).order_by("month", "role"):
+    withheld = set()
+    rows = _summaries(selection).values("month", "role").annotate(**COST_SUMS, **SIZES).order_by("month", "role")
+    for row in rows:
         months.setdefault(row["month"], []).append(_role_work(row, capped))
+        if _withheld(row, user=user, authority_id=authority_id):
+            withheld.add(row["month"])
     if not months:
         return {}
-    return {month: months.get(month, []) for month in every_month(min(months), max(months))}
+    return {
+        month: None if month in withheld else months.get(month, []) for month in every_month(min(months), max(months))
+    }
 
 
 def work_by_authority(
-    selection: Selection, *, capped: dict[int, bool], authorities: list[int]
-) -> dict[int | None, list[RoleWork]]:
+    selection: Selection, *, capped: dict[int, bool], authorities: list[int], user
+) -> dict[int | None, list[RoleWork] | None]:
     """The agency work by role of each authority in `authorities` (ids), over the selection's period and engagement
     type; under key None the region's total (its own rows, so that a council's page, which asks for its own
-    authority only, reads no other authority's figures)."""
+    authority only, reads no other authority's figures). None for a total withheld from `user` (any of its rows too
+    small, see the module's docstring)."""
     work: dict[int | None, list[RoleWork]] = {}
+    withheld = set()
     period = Selection(start=selection.start, end=selection.end, engagement_type=selection.engagement_type)
     rows = _summaries(period, authorities=authorities)
-    for row in rows.values("authority", "role").annotate(**COST_SUMS).order_by("authority", "role"):
+    for row in rows.values("authority", "role").annotate(**COST_SUMS, **SIZES).order_by("authority", "role"):
         work.setdefault(row["authority"], []).append(_role_work(row, capped))
-    for row in _summaries(period).values("role").annotate(**COST_SUMS).order_by("role"):  # the region's rows
+        if _withheld(row, user=user, authority_id=row["authority"]):
+            withheld.add(row["authority"])
+    for row in _summaries(period).values("role").annotate(**COST_SUMS, **SIZES).order_by("role"):  # the region's
         work.setdefault(None, []).append(_role_work(row, capped))
-    return work
+        if _withheld(row, user=user, authority_id=None):
+            withheld.add(None)
+    return {key: None if key in withheld else one for key, one in work.items()}
 
 
-def pre_cap_rates() -> dict[int, Decimal]:
+def pre_cap_rates(*, user) -> dict[int, Decimal | None]:
     """Each capped role's average hourly charge rate in the region before the caps: over its work that no MoU version
-    binds (days before the first version's effective date). Empty when the data hold no such work."""
+    binds (days before the first version's effective date). Empty when the data hold no such work; None for a role's
+    rate withheld from `user` (any of its rows too small, see the module's docstring)."""
     rows = (
         MonthlyRates.objects.filter(authority=None, before_caps=True, role__capped=True)
         .values("role")
-        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"))
+        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"), **SIZES)
         .order_by("role")
     )
-    return {row["role"]: _mean(row["charged"], row["hours_worked"]) for row in rows if row["hours_worked"]}
+    return {
+        row["role"]: None
+        if _withheld(row, user=user, authority_id=None)
+        else _mean(row["charged"], row["hours_worked"])
+        for row in rows
+        if row["hours_worked"]
+    }
 
 
 # --- Compliance by agency -------------------------------------------------------------------------------------------
@@ -312,12 +368,15 @@ def _series(value) -> tuple:
     return (value,) * 6
 
 
-def cost_benefit_region_figures(*, user) -> dict[str, tuple[object, str]]:
-    """{input name: (value, where it came from)} for what the product knows of the region: the workforce (the
-    councils' returns, else the official statistics), the average agency charge rate (the timesheets), and the
-    MoU's effect (charge rates under the caps against those before the first version). Inputs the product holds
-    nothing for (programme costs, looked after children) are left out: they keep the evaluation's figures."""
+def cost_benefit_region_figures(*, user) -> tuple[dict[str, tuple[object, str]], set[str]]:
+    """({input name: (value, where it came from)}, names withheld) for what the product knows of the region: the
+    workforce (the councils' returns, else the official statistics), the average agency charge rate (the
+    timesheets), and the MoU's effect (charge rates under the caps against those before the first version). Inputs
+    the product holds nothing for (programme costs, looked after children) are left out: they keep the evaluation's
+    figures. A figure from the timesheets withheld from `user` (any of its rows too small, see the module's
+    docstring) is left out too, its name in the second part: the model uses the evaluation's figure instead."""
     figures: dict[str, tuple[object, str]] = {}
+    withheld: set[str] = set()
     for found in region_workforce_newest(user=user):
         if found.employed_fte is not None:
             figures.setdefault("social_workers", (found.employed_fte, found.source))
@@ -331,28 +390,34 @@ def cost_benefit_region_figures(*, user) -> dict[str, tuple[object, str]]:
 
     region = MonthlyRates.objects.filter(authority=None)
     spent = region.aggregate(
-        hours_worked=Sum("hours"), charged=Sum("charge_amount"), first=Min("month"), last=Max("month")
+        hours_worked=Sum("hours"), charged=Sum("charge_amount"), first=Min("month"), last=Max("month"), **SIZES
     )
-    if spent["hours_worked"]:
+    if spent["hours_worked"] and _withheld(spent, user=user, authority_id=None):
+        withheld.add("hourly_rate")
+    elif spent["hours_worked"]:
         figures["hourly_rate"] = (
             _mean(spent["charged"], spent["hours_worked"]),
             f"the timesheets: the average hourly charge rate over {spent['hours_worked']:,} hours, "
             f"{spent['first']:%B %Y} to {spent['last']:%B %Y}",
         )
 
-    before = pre_cap_rates()
+    before = pre_cap_rates(user=user)
     under = (
         region.filter(before_caps=False, role_id__in=list(before))
         .values("role")
-        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"))
+        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"), **SIZES)
         .order_by("role")
     )
-    at_pre_cap = sum((row["hours_worked"] * before[row["role"]] for row in under), Decimal(0))
+    # One figure over every capped role: withheld if any role's rates before or under the caps are.
+    hidden = None in before.values() or any(_withheld(row, user=user, authority_id=None) for row in under)
+    at_pre_cap = sum((row["hours_worked"] * before[row["role"]] for row in under if not hidden), Decimal(0))
     charged = sum((row["charged"] for row in under), Decimal(0))
-    if at_pre_cap:
+    if hidden and under:
+        withheld.add("mou_saving")
+    elif at_pre_cap:
         figures["mou_saving"] = (
             ((at_pre_cap - charged) / at_pre_cap * 100).quantize(TENTH, rounding=ROUND_HALF_UP),
             "the timesheets: capped roles' work under the caps, charged at their rates against the same hours at "
             "each role's average charge rate before the first MoU version",
         )
-    return figures
+    return figures, withheld

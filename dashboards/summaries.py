@@ -59,12 +59,15 @@ MEASURES = (
     "lines, hours, hours_above_pay_cap, hours_above_charge_cap, pay_amount, charge_amount, pay_squares,"
     " charge_squares, min_pay_rate, max_pay_rate, min_charge_rate, max_charge_rate"
 )
-COLUMNS = f"month, authority_id, agency_id, role_id, engagement_type, mou_version_id, {MEASURES}"
+COLUMNS = f"month, authority_id, agency_id, role_id, engagement_type, mou_version_id, {MEASURES}, placement_ids"
 # MonthlyRates' measures, added up from RateSummary rows `s`.
 ROLLED_UP = (
-    "sum(s.lines), sum(s.hours), sum(s.hours_above_pay_cap), sum(s.hours_above_charge_cap), sum(s.pay_amount),"
-    " sum(s.charge_amount), sum(s.pay_squares), sum(s.charge_squares), min(s.min_pay_rate), max(s.max_pay_rate),"
-    " min(s.min_charge_rate), max(s.max_charge_rate)"
+    "sum(s.lines) AS lines, sum(s.hours) AS hours, sum(s.hours_above_pay_cap) AS hours_above_pay_cap,"
+    " sum(s.hours_above_charge_cap) AS hours_above_charge_cap, sum(s.pay_amount) AS pay_amount,"
+    " sum(s.charge_amount) AS charge_amount, sum(s.pay_squares) AS pay_squares,"
+    " sum(s.charge_squares) AS charge_squares, min(s.min_pay_rate) AS min_pay_rate,"
+    " max(s.max_pay_rate) AS max_pay_rate, min(s.min_charge_rate) AS min_charge_rate,"
+    " max(s.max_charge_rate) AS max_charge_rate"
 )
 
 
@@ -91,7 +94,8 @@ def _aggregate_sql(*, joins: str) -> tuple[str, list]:
                coalesce(sum(l.hours) FILTER (WHERE l.charge_rate > c.max_charge_rate), 0),
                sum(l.pay_rate * l.hours), sum(l.charge_rate * l.hours),
                sum(l.pay_rate * l.pay_rate * l.hours), sum(l.charge_rate * l.charge_rate * l.hours),
-               min(l.pay_rate), max(l.pay_rate), min(l.charge_rate), max(l.charge_rate)
+               min(l.pay_rate), max(l.pay_rate), min(l.charge_rate), max(l.charge_rate),
+               array_agg(DISTINCT p.id ORDER BY p.id)
           FROM {joins}
          CROSS JOIN LATERAL (SELECT {version_sql} AS version_id) v
           LEFT JOIN caps c ON c.version_id = v.version_id AND c.role_id = p.role_id
@@ -168,19 +172,8 @@ def _roll_up(cursor, *, where_authority: str, where_region: str, where_agency: s
     """MonthlyRates rows from RateSummary rows `s`: per authority where `where_authority` holds, and the region's
     totals (authority NULL) where `where_region` holds (a condition on month, role and engagement type only, so
     that each total adds up every authority); AgencyLines where `where_agency` holds (on agency and authority)."""
-    columns = f"month, authority_id, role_id, engagement_type, before_caps, {MEASURES}"
-    cursor.execute(
-        f"""
-        INSERT INTO {MONTHLY} ({columns})
-        SELECT s.month, s.authority_id, s.role_id, s.engagement_type, s.mou_version_id IS NULL, {ROLLED_UP}
-          FROM {SUMMARY} s WHERE {where_authority}
-         GROUP BY 1, 2, 3, 4, 5
-        UNION ALL
-        SELECT s.month, NULL, s.role_id, s.engagement_type, s.mou_version_id IS NULL, {ROLLED_UP}
-          FROM {SUMMARY} s WHERE {where_region}
-         GROUP BY 1, 3, 4, 5
-        """
-    )
+    cursor.execute(_monthly_sql(per_authority=True, where=where_authority))
+    cursor.execute(_monthly_sql(per_authority=False, where=where_region))
     cursor.execute(
         f"""
         INSERT INTO {AGENCY_LINES} (agency_id, authority_id, lines, hours)
@@ -188,6 +181,38 @@ def _roll_up(cursor, *, where_authority: str, where_region: str, where_agency: s
          GROUP BY 1, 2
         """
     )
+
+
+def _monthly_sql(*, per_authority: bool, where: str) -> str:
+    """INSERT of MonthlyRates rows added up from the RateSummary rows `s` where `where` holds: one per authority, or
+    the region's (authority NULL). With each row, the distinct placements and authorities it rests on (what the
+    disclosure rule weighs), counted from the summary rows' placement ids: not a sum of counts, which would count
+    twice a placement bound by two versions in one month."""
+    keys = (
+        ["month", "authority_id", "role_id", "engagement_type"]
+        if per_authority
+        else ["month", "role_id", "engagement_type"]
+    )
+    grouped = ", ".join(f"s.{key}" for key in keys) + ", s.mou_version_id IS NULL AS before_caps"
+    by = ", ".join(str(index) for index in range(1, len(keys) + 2))
+    names = ", ".join([*keys, "before_caps"])
+    authority = "sums.authority_id" if per_authority else "NULL"
+    measures = ", ".join(f"sums.{name.strip()}" for name in MEASURES.split(","))
+    return f"""
+        INSERT INTO {MONTHLY} (month, authority_id, role_id, engagement_type, before_caps, {MEASURES},
+                               placements, authorities)
+        WITH picked AS MATERIALIZED (SELECT * FROM {SUMMARY} s WHERE {where}),
+        sums AS (
+            SELECT {grouped}, {ROLLED_UP}, count(DISTINCT s.authority_id) AS authorities
+              FROM picked s GROUP BY {by}
+        ), counted AS (
+            SELECT {grouped}, count(DISTINCT placement_id) AS placements
+              FROM picked s CROSS JOIN unnest(s.placement_ids) AS placement_id GROUP BY {by}
+        )
+        SELECT sums.month, {authority}, sums.role_id, sums.engagement_type, sums.before_caps, {measures},
+               counted.placements, sums.authorities
+          FROM sums JOIN counted USING ({names})
+    """
 
 
 def _rebuild_touched(cursor, *, from_line: int, to_line: int, from_event: int) -> tuple[int, int] | None:

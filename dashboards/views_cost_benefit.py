@@ -209,8 +209,8 @@ def cost_benefit_page(request):
     if not may_change:
         # A council reads the model: the evaluation's figures or the region's, never inputs of its own.
         data = {"figures": request.GET["figures"]} if "figures" in request.GET else {}
-    region_figures = cost_benefit_region_figures(user=user) if data.get("figures") == "region" else {}
-    form = CostBenefitForm(data or None, region_figures=region_figures)
+    region_figures, withheld = cost_benefit_region_figures(user=user) if data.get("figures") == "region" else ({}, ())
+    form = CostBenefitForm(data or None, region_figures=region_figures, withheld=withheld)
     result = cost_benefit(form.inputs())
     tables = cost_benefit_tables(form, result)
     if response := table_export(request, *tables):

@@ -7,7 +7,8 @@ from dashboards.forms import RatesFilterForm
 from dashboards.selectors import cap_history, rates_by_month, rates_by_role
 from dashboards.views import dashboard_reader_required, summaries_state
 from futuresocial.charts import Series, line_chart
-from futuresocial.exports import Table, table_export
+from futuresocial.disclosure import EXPLAINED, WITHHELD
+from futuresocial.exports import Cell, Table, table_export
 from mou.models import EngagementType
 
 
@@ -31,6 +32,16 @@ def _cap_points(steps, attribute, first, last):
             continue
         points.append((max(step.version.effective_from, first), getattr(step, attribute)))
     return points
+
+
+# A figure withheld from this reader (futuresocial.disclosure): the code where the number would be, on the page and in
+# the CSV/XLSX, explained under the tables.
+WITHHELD_CELL = Cell(None, WITHHELD)
+
+
+def _figures(stats, values):
+    """`values` of `stats`, or the code in each place when the figures are withheld (the caps are public: not these)."""
+    return [WITHHELD_CELL] * len(values) if stats.withheld else values
 
 
 def _rate_chart(months, steps, *, kind, role):
@@ -58,8 +69,9 @@ def rates(request):
     form = RatesFilterForm(request.GET or None, user=request.user)
     selection = form.selection()
     role = selection.role
-    months = rates_by_month(selection) if role else []
-    by_role = rates_by_role(selection)
+    user = request.user
+    months = rates_by_month(selection, user=user) if role else []
+    by_role = rates_by_role(selection, user=user)
     steps = cap_history(role=role, engagement_type=selection.engagement_type) if role and role.capped else []
 
     monthly = Table(
@@ -85,20 +97,11 @@ def rates(request):
         rows=[
             [
                 _month(month),
-                s.line_count,
-                s.hours_worked,
-                s.average_pay,
-                s.spread_pay,
-                s.min_pay,
-                s.max_pay,
+                *_figures(s, [s.line_count, s.hours_worked, s.average_pay, s.spread_pay, s.min_pay, s.max_pay]),
                 _cap_in(steps, month, "max_pay_rate"),
-                s.share_above_pay_cap,
-                s.average_charge,
-                s.spread_charge,
-                s.min_charge,
-                s.max_charge,
+                *_figures(s, [s.share_above_pay_cap, s.average_charge, s.spread_charge, s.min_charge, s.max_charge]),
                 _cap_in(steps, month, "max_charge_rate"),
-                s.share_above_charge_cap,
+                *_figures(s, [s.share_above_charge_cap]),
             ]
             for month, s in months
             if s is not None
@@ -120,13 +123,18 @@ def rates(request):
         rows=[
             [
                 f"{r.code} – {r.name}" + ("" if r.capped else " (outside the MoU)"),
-                s.hours_worked,
-                s.average_pay,
-                s.spread_pay,
-                s.share_above_pay_cap if r.capped else None,
-                s.average_charge,
-                s.spread_charge,
-                s.share_above_charge_cap if r.capped else None,
+                *_figures(
+                    s,
+                    [
+                        s.hours_worked,
+                        s.average_pay,
+                        s.spread_pay,
+                        s.share_above_pay_cap if r.capped else None,
+                        s.average_charge,
+                        s.spread_charge,
+                        s.share_above_charge_cap if r.capped else None,
+                    ],
+                ),
             ]
             for r in form.roles
             if (s := by_role.get(r.id))
@@ -157,6 +165,8 @@ def rates(request):
             "role": role,
             "engagement_label": EngagementType(selection.engagement_type).label if selection.engagement_type else "",
             "totals": by_role.get(role.id) if role else None,
+            "disclosure": EXPLAINED,
+            "any_withheld": any(s and s.withheld for _, s in months) or any(s.withheld for s in by_role.values()),
             "steps": steps,
             "charts": charts,
             "monthly": monthly,

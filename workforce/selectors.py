@@ -12,7 +12,7 @@ authority or the region, from the official statistics or from the councils' own 
 Who may read what: official statistics are public (DfE, Open Government Licence): any signed-in user. Returns: the
 coordinator and analysts any; a council its own authority's and the region's sums, which are withheld (code `c`)
 for a period with fewer than `MIN_AUTHORITIES_IN_A_SUM` authorities, where the sum would give another council's
-figures away.
+figures away (the one disclosure rule, `futuresocial.disclosure`).
 """
 
 from collections import defaultdict
@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, F, Max, Q, Sum
 
+from futuresocial.disclosure import MIN_AUTHORITIES, WITHHELD, WITHHELD_LABEL, withheld_from
 from futuresocial.scoping import visible_to
 from region import selectors as region_selectors
 from region.areas import ENGLAND, REGIONS
@@ -38,15 +39,14 @@ RATE_INPUTS = {
     "turnover_rate": ("leavers_fte", "employed_fte"),
     "vacancy_rate": ("vacancies_fte", "employed_fte"),
 }
-MIN_AUTHORITIES_IN_A_SUM = 3
+MIN_AUTHORITIES_IN_A_SUM = MIN_AUTHORITIES  # the one disclosure rule's (futuresocial.disclosure)
 NOT_AVAILABLE = "x"  # DfE's code for a figure not available (here: an authority's row missing from a sum)
 NOT_APPLICABLE = "z"  # DfE's code for a rate that has no meaning (nobody employed, nothing to divide by)
-WITHHELD = "c"  # DfE's code for a figure withheld to protect confidentiality
 
 SUPPRESSION_CODES = {
     "u": "low reliability",
     "x": "not available",
-    "c": "withheld (confidential)",
+    WITHHELD: WITHHELD_LABEL,
     "z": "not applicable",
     "low": "too small to publish",
 }
@@ -248,7 +248,7 @@ def _region_sums():
 
 
 def _region_point(row, *, user) -> WorkforcePoint:
-    if not user.is_regional and row["authorities"] < MIN_AUTHORITIES_IN_A_SUM:
+    if withheld_from(user, authorities=row["authorities"]):
         return WorkforcePoint(
             period_end=row["period_end"],
             agency_rate=None,
@@ -319,7 +319,7 @@ class RegionWorkforce:
 
 
 def _newest_region_returns(*, user) -> RegionWorkforce | None:
-    readable = [row for row in _region_sums() if user.is_regional or row["authorities"] >= MIN_AUTHORITIES_IN_A_SUM]
+    readable = [row for row in _region_sums() if not withheld_from(user, authorities=row["authorities"])]
     if not readable:
         return None
     row = readable[-1]

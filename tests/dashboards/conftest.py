@@ -79,3 +79,45 @@ def region(versions, agency_a, agency_b, solihull, coventry):
     week_of_work(solihull_b, date(2019, 1, 7))  # 37.5 h within the limited-company cap
     week_of_work(coventry_b, date(2019, 1, 7), hours="8.00")  # 40 h above both caps
     return {"solihull_a": solihull_a, "solihull_b": solihull_b, "coventry_b": coventry_b}
+
+
+@pytest.fixture
+def small_groups(versions, agency_a, agency_b, solihull, coventry):
+    """A region where January 2019 has a social worker at each of three authorities (a group large enough to show
+    anyone) and one independent reviewing officer, through an umbrella company, at Coventry alone (£38.00 pay,
+    £50.00 charge: a group of one); in February Solihull's own single IRO umbrella placement (£36.00, £48.00)."""
+    from dashboards.summaries import summaries_refresh
+    from tests.factories import authority
+
+    birmingham = authority("E08000025")
+    for place, agency, pay in (
+        (solihull, agency_a, "24.00"),
+        (coventry, agency_b, "25.00"),
+        (birmingham, agency_a, "23.00"),
+    ):
+        social_worker = PlacementFactory(
+            agency=agency, authority=place, start_date=date(2018, 11, 5), pay_rate=pay, charge_rate="32.00"
+        )
+        week_of_work(social_worker, date(2019, 1, 7))
+    coventry_iro = PlacementFactory(
+        agency=agency_b,
+        authority=coventry,
+        role=role("IRO"),
+        engagement_type="umbrella",
+        start_date=date(2019, 1, 7),
+        pay_rate="38.00",
+        charge_rate="50.00",
+    )
+    week_of_work(coventry_iro, date(2019, 1, 7), days=2)
+    solihull_iro = PlacementFactory(
+        agency=agency_a,
+        authority=solihull,
+        role=role("IRO"),
+        engagement_type="umbrella",
+        start_date=date(2019, 2, 4),
+        pay_rate="36.00",
+        charge_rate="48.00",
+    )
+    week_of_work(solihull_iro, date(2019, 2, 4), days=2)
+    summaries_refresh()
+    return {"coventry_iro": coventry_iro, "solihull_iro": solihull_iro, "birmingham": birmingham}
