@@ -39,7 +39,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from futuresocial.scoping import visible_to
-from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
+from futuresocial.uploads import (
+    FormulaWithoutValue,
+    UploadLimits,
+    UploadRejected,
+    formula_message,
+    upload_rows,
+    whole_file,
+)
 from placements.models import Placement
 from placements.timesheets import (
     InvalidValue,
@@ -195,6 +202,8 @@ def parse_placement_id(value) -> int:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
         return value
+    if isinstance(value, FormulaWithoutValue):
+        raise InvalidValue(formula_message("placement", value))
     text = str(value).strip() if value is not None else ""
     if not text:
         raise InvalidValue("placement is missing")
