@@ -6,8 +6,9 @@
 header row and then the rows after it one at a time, numbered as a spreadsheet shows them (the header is row 1). So
 memory stays bounded however long the file, and a file with more rows than its limit is refused as soon as the row
 past the limit is read: a small XLSX that unpacks to millions of rows is never read to its end. Every problem is an
-`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows. `upload_page` is both
-upload pages' view: a refused file answers 400, with the page listing its errors.
+`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows. `upload_page` is the
+workforce upload's view (the timesheet upload's own, placements/views.py, also asks before a file drops days): a
+refused file answers 400, with the page listing its errors.
 
 The limits are settings (TIMESHEET_UPLOAD_* and WORKFORCE_UPLOAD_*); the request's own bound, before any of this
 runs, is the larger file of the two (futuresocial/security.py).
@@ -95,7 +96,7 @@ def whole_file(message: str) -> UploadRejected:
 
 
 def upload_page(request, *, form_class, upload, template: str, context: dict):
-    """An upload page, the same for both uploads: the form, then the upload's result or its refusal.
+    """An upload page: the form, then the upload's result or its refusal.
 
     A refused file answers 400, as the API does: one the upload refuses, with the whole page and the refusal's
     row-by-row errors (`rejected`), so the person can correct the file and send it again; and a form sent without a
