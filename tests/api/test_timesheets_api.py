@@ -58,6 +58,7 @@ def test_an_agency_submits_a_week_of_its_placement(agency_user, placement_a):
             {"date": "2024-04-01", "hours": "7.50", "pay_rate": "30.00", "charge_rate": "40.00"},
             {"date": "2024-04-02", "hours": "7.50", "pay_rate": "30.00", "charge_rate": "40.00"},
         ],
+        "replaced_lines": [],  # a first submission replaces nothing
     }
     assert timesheet.submitted_by == agency_user
 
