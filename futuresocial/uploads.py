@@ -6,8 +6,9 @@
 header row and then the rows after it one at a time, numbered as a spreadsheet shows them (the header is row 1). So
 memory stays bounded however long the file, and a file with more rows than its limit is refused as soon as the row
 past the limit is read: a small XLSX that unpacks to millions of rows is never read to its end. Every problem is an
-`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows. `upload_page` is both
-upload pages' view: a refused file answers 400, with the page listing its errors.
+`UploadRejected`; nothing here stores anything. Each upload checks its own columns and rows. `upload_page` is the
+workforce upload's view (the timesheet upload's own, placements/views.py, also asks before a file drops days): a
+refused file answers 400, with the page listing its errors.
 
 The limits are settings (TIMESHEET_UPLOAD_* and WORKFORCE_UPLOAD_*); the request's own bound, before any of this
 runs, is the larger file of the two (futuresocial/security.py).
@@ -77,12 +78,25 @@ def _describe(error: dict) -> str:
     return f"{', '.join(where)}: {error['message']}" if where else error["message"]
 
 
+class FormulaWithoutValue(str):
+    """An XLSX cell holding a formula but no value saved with it (files written by programs, not spreadsheets: the
+    value is computed when a spreadsheet program opens and saves the file). Its text is the formula, "=C2*7.5"; a
+    column's parser says so rather than that the value is missing (`formula_message`)."""
+
+
+def formula_message(column: str, formula: str) -> str:
+    return (
+        f"{column} is a formula with no saved value ({formula}): open the file in a spreadsheet program and save it "
+        "there, or type the number"
+    )
+
+
 def whole_file(message: str) -> UploadRejected:
     return UploadRejected([{"row": None, "column": None, "message": message}])
 
 
 def upload_page(request, *, form_class, upload, template: str, context: dict):
-    """An upload page, the same for both uploads: the form, then the upload's result or its refusal.
+    """An upload page: the form, then the upload's result or its refusal.
 
     A refused file answers 400, as the API does: one the upload refuses, with the whole page and the refusal's
     row-by-row errors (`rejected`), so the person can correct the file and send it again; and a form sent without a
@@ -218,6 +232,8 @@ def _refuse_a_shared_strings_bomb(file) -> None:
 
 # The start of a row element in a sheet's XML, with or without a namespace prefix (`<row `, `<x:row>`).
 ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+# The start of a cell's formula element (`<f>`, `<f t="shared" .../>`, `<x:f>`).
+FORMULA_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 
 class _BoundedSheetXml:
@@ -235,10 +251,15 @@ class _BoundedSheetXml:
         self.since_tag = 0  # bytes since the last `<`
         self.in_row = 0  # bytes since the last `<row`
         self.rows = 0  # rows started, for the message
+        self.formulas = False  # a formula element read so far (`_xlsx_rows` then looks for ones without a value)
+        self._tail = b""
 
     def read(self, size=-1):
         chunk = self.raw.read(size)
         self._count(chunk)
+        if not self.formulas and chunk:
+            self.formulas = FORMULA_START.search(self._tail + chunk) is not None
+            self._tail = chunk[-16:]  # a tag cut between two reads
         return chunk
 
     def _count(self, chunk: bytes) -> None:
@@ -282,28 +303,55 @@ class _BoundedSheetXml:
         self.close()
 
 
-def _xlsx_rows(file) -> Iterator[tuple]:
+def _first_sheet(file, *, data_only: bool):
+    """(workbook, its first sheet's rows, the sheet's bounded XML as last opened) for `_xlsx_rows`."""
     from openpyxl import load_workbook
 
-    _refuse_a_shared_strings_bomb(file)
     try:
         # read_only streams the sheet's XML; data_only gives formulas' last computed values, not "=B2*7.5".
-        workbook = load_workbook(file, read_only=True, data_only=True)
+        workbook = load_workbook(file, read_only=True, data_only=data_only)
     except UNREADABLE_WORKBOOK:
         raise whole_file("The file is a zip archive but not an Excel workbook (.xlsx) that can be read.") from None
+    if not workbook.worksheets:
+        workbook.close()
+        raise whole_file("The Excel workbook has no worksheet: put the rows on its first sheet.")
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # trust the rows, not the sheet's stated size, which some tools get wrong
+    # openpyxl opens the sheet's XML through this method each time it reads rows (a private one of its read-only
+    # worksheet, pinned by tests/hardening/test_xlsx_memory.py): the sheet streams through the bounds.
+    opened, xml = sheet._get_source, []
+
+    def bounded():
+        limits = {"max_cell": settings.XLSX_MAX_CELL_BYTES, "max_row": settings.XLSX_MAX_ROW_BYTES}
+        xml[:] = [_BoundedSheetXml(opened(), **limits)]
+        return xml[0]
+
+    sheet._get_source = bounded
+    return workbook, sheet.iter_rows(values_only=True), xml
+
+
+def _xlsx_rows(file) -> Iterator[tuple]:
+    _refuse_a_shared_strings_bomb(file)
+    workbook, rows, xml = _first_sheet(file, data_only=True)
+    # A formula with no saved value reads as an empty cell. Once the sheet has shown a formula, a row with an empty
+    # cell is looked up in a second read of the sheet, without data_only, kept level with the first (so it streams
+    # through the same bounds and never reads past it); a sheet without formulas is read once.
+    formulas = None  # (workbook, rows) of that second read
+    read = level = 0  # rows read by the first read, and by the second
     try:
-        if not workbook.worksheets:
-            raise whole_file("The Excel workbook has no worksheet: put the rows on its first sheet.")
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # trust the rows, not the sheet's stated size, which some tools get wrong
-        # openpyxl opens the sheet's XML through this method each time it reads rows (a private one of its read-only
-        # worksheet, pinned by tests/hardening/test_xlsx_memory.py): the sheet streams through the bounds.
-        opened = sheet._get_source
-        sheet._get_source = lambda: _BoundedSheetXml(
-            opened(), max_cell=settings.XLSX_MAX_CELL_BYTES, max_row=settings.XLSX_MAX_ROW_BYTES
-        )
         try:
-            yield from sheet.iter_rows(values_only=True)
+            for values in rows:
+                read += 1
+                if xml and xml[0].formulas and None in values and any(value is not None for value in values):
+                    if formulas is None:
+                        file.seek(0)
+                        formulas = _first_sheet(file, data_only=False)[:2]
+                    for written in formulas[1]:
+                        level += 1
+                        if level == read:
+                            values = _with_formulas(values, written)
+                            break
+                yield values
         except UNREADABLE_WORKBOOK:
             raise whole_file(
                 "The Excel workbook cannot be read to its end: it is damaged. Save it again from the spreadsheet, "
@@ -311,3 +359,16 @@ def _xlsx_rows(file) -> Iterator[tuple]:
             ) from None
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas[0].close()
+
+
+def _with_formulas(values: tuple, written: tuple) -> tuple:
+    """The row's values, with each empty cell that holds a formula (as the second read gives it: "=..." text, or an
+    array formula's object with its `text`) as a `FormulaWithoutValue`."""
+    cells = list(values)
+    for position, value in enumerate(values):
+        formula = getattr(written[position], "text", written[position]) if position < len(written) else None
+        if value is None and isinstance(formula, str) and formula.startswith("="):
+            cells[position] = FormulaWithoutValue(formula)
+    return tuple(cells)

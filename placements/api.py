@@ -476,6 +476,41 @@ class TimesheetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=UPLOAD_HELP)
 
 
+class ReplacedLineSerializer(serializers.Serializer):
+    """A line a resubmission superseded: kept in history, no longer current."""
+
+    id = serializers.IntegerField()
+    placement = serializers.IntegerField(source="placement_id")
+    week_ending = serializers.DateField()
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=4, decimal_places=2)
+    pay_rate = serializers.DecimalField(max_digits=7, decimal_places=2)
+    charge_rate = serializers.DecimalField(max_digits=7, decimal_places=2)
+    dropped = serializers.BooleanField(
+        help_text="True when the new submission has no line on this day: the day is no longer in the week"
+    )
+
+
+REPLACED_HELP = (
+    "The lines the resubmitted weeks had before, now history: the days the submission dropped (`dropped`) first, "
+    "then by placement and date"
+)
+
+
+class TimesheetSubmittedSerializer(TimesheetSerializer):
+    """The answer to a submission: the week as stored, and what it replaced."""
+
+    replaced_lines = ReplacedLineSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"{REPLACED_HELP}; empty for a first submission or one with exactly the week's current lines",
+    )
+
+    class Meta(TimesheetSerializer.Meta):
+        fields = [*TimesheetSerializer.Meta.fields, "replaced_lines"]
+        read_only_fields = fields
+
+
 class UploadResultSerializer(serializers.Serializer):
     rows = serializers.IntegerField(help_text="Rows of lines read")
     weeks = serializers.IntegerField(
@@ -489,6 +524,11 @@ class UploadResultSerializer(serializers.Serializer):
     )
     lines_stored = serializers.IntegerField(help_text="Lines of the created and revised weeks")
     ignored_columns = serializers.ListField(child=serializers.CharField())
+    replaced_lines = ReplacedLineSerializer(many=True, help_text=f"{REPLACED_HELP}; up to 1,000")
+    replaced_line_count = serializers.IntegerField(source="lines_replaced", help_text="Replaced lines, listed or not")
+    dropped_line_count = serializers.IntegerField(
+        source="lines_dropped", help_text="Replaced lines on days the file has no line for: dropped from their week"
+    )
 
 
 class UploadRowErrorSerializer(serializers.Serializer):
@@ -538,8 +578,12 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=TimesheetSubmitSerializer,
-        responses={201: TimesheetSerializer, 200: TimesheetSerializer},
-        description="Submit a week (201), or resubmit it (200, next revision).",
+        responses={201: TimesheetSubmittedSerializer, 200: TimesheetSubmittedSerializer},
+        description=(
+            "Submit a week (201), or resubmit it (200, next revision). A resubmission's lines replace the week's "
+            "lines entirely: `replaced_lines` lists the week's previous lines, `dropped` on the days it no longer "
+            "has."
+        ),
     )
     def create(self, request, *args, **kwargs):
         submitted = TimesheetSubmitSerializer(data=request.data, context=self.get_serializer_context())
@@ -551,9 +595,13 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
             )
         except TimesheetRejected as rejected:
             raise serializers.ValidationError(rejected.detail) from None
+        replaced = timesheet.replaced_lines
         timesheet = self.get_queryset().get(pk=timesheet.pk)
+        timesheet.replaced_lines = replaced
         created = status.HTTP_201_CREATED if timesheet.revision == 1 else status.HTTP_200_OK
-        return Response(self.get_serializer(timesheet).data, status=created)
+        return Response(
+            TimesheetSubmittedSerializer(timesheet, context=self.get_serializer_context()).data, status=created
+        )
 
     @extend_schema(
         request=file_upload_request(UPLOAD_HELP),
@@ -562,7 +610,9 @@ class TimesheetViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
             "Upload a CSV or XLSX file of timesheet lines. Every row is checked before any is stored: a file with "
             "any bad row stores nothing and each bad row is named (row, column, message). A week in the file "
             "replaces that week's lines, unless they are exactly its current lines: then nothing is stored for it "
-            "and it is counted in `timesheets_unchanged` (a file of only such weeks still answers 201)."
+            "and it is counted in `timesheets_unchanged` (a file of only such weeks still answers 201). The lines "
+            "it replaced are listed in `replaced_lines`: a week in the file with fewer days than it had drops the "
+            "others (`dropped`), as four single-day files of one week leave only the last day."
         ),
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])

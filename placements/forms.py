@@ -263,6 +263,18 @@ class TimesheetUploadForm(forms.Form):
     )
 
 
+class ConfirmDroppedDaysForm(forms.Form):
+    """The confirmation of a file that drops days from weeks already submitted: the held file's token, the digest of
+    the days shown, and the person's tick."""
+
+    pending = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    understood = forms.BooleanField(
+        label="I understand these days will be dropped from their weeks",
+        error_messages={"required": "Tick the box to confirm that these days will be dropped, or upload another file"},
+    )
+
+
 # --- Cap check
 
 

@@ -2,7 +2,7 @@
 the cap."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min
@@ -105,3 +105,47 @@ def lines_over_cap(timesheet) -> list[LineOverCap]:
                 )
             )
     return over
+
+
+# --- Days a resubmission drops ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DroppedWeek:
+    """The days one resubmitted week no longer has, as the upload page names them."""
+
+    placement: Placement
+    week_starting: date
+    days: list[date]
+    hours: Decimal
+
+    @property
+    def days_text(self) -> str:
+        """ "Monday 3 Nov and Tuesday 4 Nov"."""
+        named = [f"{day:%A} {day.day} {day:%b}" for day in self.days]
+        return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+    @property
+    def hours_text(self) -> str:
+        """ "15 hours", "7.5 hours", "1 hour"."""
+        text = f"{self.hours:f}".rstrip("0").rstrip(".") if "." in f"{self.hours:f}" else f"{self.hours:f}"
+        return f"{text} hour{'' if text == '1' else 's'}"
+
+
+def dropped_weeks(result) -> list[DroppedWeek]:
+    """The weeks an upload's result drops days from (its `dropped_lines`, up to the listed ones), with their
+    placements' worker and council: one query."""
+    weeks: dict[tuple[int, date], list] = {}
+    for line in result.dropped_lines:
+        weeks.setdefault((line.placement_id, line.week_ending), []).append(line)
+    placements = Placement.objects.select_related("worker", "authority").in_bulk({pk for pk, _week in weeks})
+    return [
+        DroppedWeek(
+            placement=placements[placement_id],
+            week_starting=week_ending - timedelta(days=6),
+            days=sorted(line.date for line in lines),
+            hours=sum((line.hours for line in lines), Decimal(0)),
+        )
+        for (placement_id, week_ending), lines in sorted(weeks.items())
+        if placement_id in placements
+    ]

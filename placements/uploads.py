@@ -15,6 +15,11 @@ had before stay in history, superseded. Weeks not in the file are untouched. A w
 exactly its current lines is left as it is (no new revision), so the same file sent again, or twice at once, stores
 nothing more.
 
+**A week sent with fewer days drops the others.** Four single-day files of one week leave only the last day current.
+So the upload says which lines it replaced (`UploadResult.replaced_lines`, `dropped` on the days no longer in their
+week), and with `ask_before_dropping` (the portal's page) a file that would drop days stores nothing and raises
+`DropsNeedConfirmation` naming them, until it is sent again `confirmed` with the digest of exactly those lines.
+
 All or nothing: a file with any bad row stores nothing and every bad row is named (row numbers as a spreadsheet shows
 them, the header being row 1; up to `MAX_ERRORS_LISTED`, with a count of the rest).
 
@@ -24,6 +29,7 @@ the chunk's placements among those the user may see), and good rows go straight 
 (`LineStaging`), so memory stays bounded however long the file.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -33,11 +39,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from futuresocial.scoping import visible_to
-from futuresocial.uploads import UploadLimits, UploadRejected, upload_rows, whole_file
+from futuresocial.uploads import (
+    FormulaWithoutValue,
+    UploadLimits,
+    UploadRejected,
+    formula_message,
+    upload_rows,
+    whole_file,
+)
 from placements.models import Placement
 from placements.timesheets import (
     InvalidValue,
     LineStaging,
+    ReplacedLine,
     duplicate_date_message,
     outside_placement,
     parse_date,
@@ -72,10 +86,35 @@ class UploadResult:
     lines_stored: int
     ignored_columns: tuple[str, ...] = field(default=())
     timesheets_unchanged: int = 0  # weeks whose lines in the file were already their current lines: nothing stored
+    # The lines the revised weeks had before (up to REPLACED_LINES_LISTED, the dropped days first), how many in all,
+    # and how many of them are on days the file does not have (dropped from their week).
+    replaced_lines: tuple[ReplacedLine, ...] = ()
+    lines_replaced: int = 0
+    lines_dropped: int = 0
 
     @property
     def weeks_stored(self) -> int:
         return self.timesheets_created + self.timesheets_revised
+
+    @property
+    def dropped_lines(self) -> tuple[ReplacedLine, ...]:
+        return tuple(line for line in self.replaced_lines if line.dropped)
+
+    @property
+    def drops_digest(self) -> str:
+        """What a person confirms: these dropped lines (by id: another submission in between makes others)."""
+        ids = ",".join(str(line.id) for line in sorted(self.dropped_lines, key=lambda line: line.id))
+        return hashlib.sha256(f"{self.lines_dropped}:{ids}".encode()).hexdigest()[:32]
+
+
+class DropsNeedConfirmation(Exception):
+    """The upload would drop days from weeks already submitted and was not confirmed for exactly those: nothing was
+    stored. `result` is what it would have stored (its `dropped_lines` the days); `digest` confirms them."""
+
+    def __init__(self, result: UploadResult):
+        super().__init__(f"the file drops {result.lines_dropped} days from weeks already submitted")
+        self.result = result
+        self.digest = result.drops_digest
 
 
 class _Errors:
@@ -163,6 +202,8 @@ def parse_placement_id(value) -> int:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
         return value
+    if isinstance(value, FormulaWithoutValue):
+        raise InvalidValue(formula_message("placement", value))
     text = str(value).strip() if value is not None else ""
     if not text:
         raise InvalidValue("placement is missing")
@@ -266,7 +307,7 @@ def _disagreement(placement_id: int, known: tuple, cells, swe_col, authority_col
 # --- The upload -------------------------------------------------------------------------------------------------------
 
 
-def timesheet_upload(*, file, user) -> UploadResult:
+def timesheet_upload(*, file, user, ask_before_dropping: bool = False, confirmed: str = "") -> UploadResult:
     """Check every row of an uploaded CSV or XLSX file of timesheet lines and, if all are good, store them.
 
     `file` is a binary file (an `UploadedFile`, or anything with read/seek); `user` the uploader: each row's
@@ -277,6 +318,11 @@ def timesheet_upload(*, file, user) -> UploadResult:
     placement, so the same file sent twice at once is stored once), nor does a file of only such weeks queue an
     audit. Returns an `UploadResult`; raises `UploadRejected` (storing nothing) for a file too large or of
     another type, a missing header, or any bad row, listing each bad row's number, column and reason.
+
+    With `ask_before_dropping`, a file that would drop days (lines of a week already submitted on days the file has
+    no line for) stores nothing and raises `DropsNeedConfirmation`, unless `confirmed` is that exception's `digest`
+    for exactly the lines it would drop now. The check is the store itself, rolled back: what is asked is what would
+    be stored. A file that drops no day is stored without asking.
 
     Whether `user` may upload at all (an agency user; SPEC §7 `timesheets/`) is the caller's permission to check.
     """
@@ -304,15 +350,21 @@ def timesheet_upload(*, file, user) -> UploadResult:
                 if staging.rows == 0:
                     raise whole_file("The file has a header but no rows of timesheet lines.")
                 stored = staging.store(by=user, skip_unchanged=True)
-    return UploadResult(
-        rows=staging.rows,
-        weeks=stored.weeks,
-        timesheets_created=stored.timesheets_created,
-        timesheets_revised=stored.timesheets_revised,
-        lines_stored=stored.lines_stored,
-        ignored_columns=ignored,
-        timesheets_unchanged=stored.timesheets_unchanged,
-    )
+                result = UploadResult(
+                    rows=staging.rows,
+                    weeks=stored.weeks,
+                    timesheets_created=stored.timesheets_created,
+                    timesheets_revised=stored.timesheets_revised,
+                    lines_stored=stored.lines_stored,
+                    ignored_columns=ignored,
+                    timesheets_unchanged=stored.timesheets_unchanged,
+                    replaced_lines=stored.replaced_lines,
+                    lines_replaced=stored.lines_replaced,
+                    lines_dropped=stored.lines_dropped,
+                )
+                if ask_before_dropping and result.lines_dropped and confirmed != result.drops_digest:
+                    raise DropsNeedConfirmation(result)  # leaving the atomic block rolls the store back
+    return result
 
 
 def _check_and_stage(numbered, *, columns: dict[str, int], width: int, user, staging: LineStaging, errors: _Errors):

@@ -6,11 +6,14 @@ decorators of `accounts.decorators`, and every write is a service (`placement_re
 """
 
 import csv
+import secrets
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
 from django.http import HttpResponse
@@ -21,12 +24,13 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import agency_user_required, coordinator_required, regional_required
 from futuresocial.forms import add_service_errors
 from futuresocial.scoping import visible_to
-from futuresocial.uploads import upload_page
+from futuresocial.uploads import UploadRejected
 from mou.selectors import cap_check, version_in_force
 from placements.booking import booking_check
 from placements.filters import PlacementListFilterSet
 from placements.forms import (
     CapCheckForm,
+    ConfirmDroppedDaysForm,
     PlacementForm,
     ReferenceForm,
     RegistrationReferencesFormSet,
@@ -36,7 +40,7 @@ from placements.forms import (
     WeekPickerForm,
 )
 from placements.models import CURRENT_LINES, Placement, Timesheet, TimesheetLine, Worker
-from placements.selectors import claims_of, lines_over_cap, qualification_conflicts
+from placements.selectors import claims_of, dropped_weeks, lines_over_cap, qualification_conflicts
 from placements.services import (
     PlacementExists,
     agency_refusal,
@@ -47,6 +51,7 @@ from placements.services import (
 )
 from placements.timesheets import TimesheetRejected, timesheet_submit, week_ending_of
 from placements.timesheets.values import last_full_week_ending
+from placements.uploads import DropsNeedConfirmation
 from placements.uploads import timesheet_upload as upload_service
 
 PAGE_SIZE = 50
@@ -301,15 +306,75 @@ def _sentence(message):
     return message[:1].upper() + message[1:]
 
 
+# A file that would drop days is held here between the warning and the person's confirmation, keyed by the user and
+# a token the page carries: in the cache every web worker shares (Redis), so the confirmation may reach another.
+PENDING_UPLOAD_SECONDS = 60 * 60
+
+
+def _pending_key(user, token: str) -> str:
+    return f"timesheet-upload:{user.pk}:{token}"
+
+
 @agency_user_required
 def timesheet_upload(request):
-    return upload_page(
-        request,
-        form_class=TimesheetUploadForm,
-        upload=upload_service,
-        template="placements/timesheet_upload.html",
-        context={"columns": UPLOAD_COLUMNS},
-    )
+    """The upload page. A file that would drop days from weeks already submitted (lines on days it has no line for)
+    is not stored: the page warns, naming the days, and holds the file (`PENDING_UPLOAD_SECONDS`) until the person
+    ticks that they understand; the confirmation stores exactly the days it showed, or warns again if the weeks
+    changed since. A file that drops no day is stored at once. A refused file answers 400 listing its rows, as
+    `futuresocial.uploads.upload_page` does for the workforce upload."""
+    context = {"columns": UPLOAD_COLUMNS, "result": None, "rejected": None, "pending": None, "confirm_form": None}
+    form = TimesheetUploadForm()
+    status = 200
+    if request.method == "POST" and "pending" in request.POST:
+        confirm_form = ConfirmDroppedDaysForm(request.POST)
+        token = request.POST.get("pending", "")
+        held = cache.get(_pending_key(request.user, token)) if token else None
+        if held is None:
+            context["lost"] = (
+                "The file you checked is no longer held (it is kept for an hour, for the person who sent it): "
+                "upload it again."
+            )
+            status = 400
+        elif not confirm_form.is_valid():
+            context.update(pending=_pending(held["result"]), confirm_form=confirm_form)
+            status = 400
+        else:
+            status = _upload(request, context, held["file"], confirmed=confirm_form.cleaned_data["digest"], token=token)
+    elif request.method == "POST":
+        form = TimesheetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            file = form.cleaned_data["file"]
+            status = _upload(request, context, file, confirmed="", token=secrets.token_urlsafe(24))
+        else:
+            status = 400
+    return render(request, "placements/timesheet_upload.html", {**context, "form": form}, status=status)
+
+
+def _upload(request, context: dict, file, *, confirmed: str, token: str) -> int:
+    """Run the upload asking before dropping days; fill `context` with its result, refusal or warning; the status."""
+    if isinstance(file, bytes):
+        file = ContentFile(file, name="upload")
+    try:
+        result = upload_service(file=file, user=request.user, ask_before_dropping=True, confirmed=confirmed)
+    except UploadRejected as rejected:
+        context["rejected"] = rejected
+        return 400
+    except DropsNeedConfirmation as asked:
+        file.seek(0)
+        held = {"file": file.read(), "result": asked.result}
+        cache.set(_pending_key(request.user, token), held, PENDING_UPLOAD_SECONDS)
+        context["pending"] = _pending(asked.result, changed=bool(confirmed))
+        context["confirm_form"] = ConfirmDroppedDaysForm(initial={"pending": token, "digest": asked.digest})
+        return 200
+    cache.delete(_pending_key(request.user, token))
+    context["result"] = result
+    context["dropped_weeks"] = dropped_weeks(result)
+    return 200
+
+
+def _pending(result, *, changed: bool = False) -> dict:
+    more = result.lines_dropped - len(result.dropped_lines)  # beyond the lines listed
+    return {"weeks": dropped_weeks(result), "result": result, "changed": changed, "more": more}
 
 
 @agency_user_required

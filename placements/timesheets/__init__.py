@@ -2,7 +2,7 @@
 (services.py). The public names are handed on from here."""
 
 from placements.timesheets.services import timesheet_submit, timesheets_store
-from placements.timesheets.staging import LineStaging, StoreResult
+from placements.timesheets.staging import LineStaging, ReplacedLine, StoreResult
 from placements.timesheets.values import (
     FIELDS,
     HOURS_MAX,
@@ -28,6 +28,7 @@ __all__ = [
     "InvalidValue",
     "Line",
     "LineStaging",
+    "ReplacedLine",
     "StoreResult",
     "TimesheetRejected",
     "duplicate_date_message",

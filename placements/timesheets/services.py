@@ -49,6 +49,8 @@ def timesheet_submit(*, placement: Placement, week_ending, lines: list[Mapping],
     Who may submit for which placement is the caller's to check (`visible_to`), as for any write.
 
     Sending the week's current lines again changes nothing: the timesheet is returned as it is (no new revision).
+    The timesheet returned carries `replaced_lines`: the `ReplacedLine`s this submission superseded (the week's
+    previous lines, `dropped` on the days it no longer has); empty for a first or an unchanged submission.
     """
     errors: list[dict] = []
     try:
@@ -87,9 +89,11 @@ def timesheet_submit(*, placement: Placement, week_ending, lines: list[Mapping],
         # NO KEY UPDATE: other writers' foreign keys to the placement are not held up.
         Placement.objects.select_for_update(no_key=True).filter(pk=placement.pk).values_list("pk").first()
         current = Timesheet.objects.filter(placement=placement, week_ending=week_ending).first()
+        replaced = ()
         if current is None or _current_lines(current) != sorted(clean):
-            timesheets_store(weeks={(placement.pk, week_ending): clean}, by=by)
+            replaced = timesheets_store(weeks={(placement.pk, week_ending): clean}, by=by).replaced_lines
             current = Timesheet.objects.get(placement=placement, week_ending=week_ending)
+    current.replaced_lines = replaced  # at most a week's 7: all listed
     return current
 
 

@@ -12,6 +12,7 @@ does for one week.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection
 
@@ -20,6 +21,24 @@ from placements.watermark import hold_audit_watermark
 
 # --- Storing ----------------------------------------------------------------------------------------------------------
 
+# How many replaced lines a store lists (the days dropped first); the counts cover all of them. A month's file for 50
+# workers replaces about 1,000; an answer listing 700,000 (a year re-sent) would be megabytes.
+REPLACED_LINES_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class ReplacedLine:
+    """A line a resubmission superseded: kept in history, no longer current."""
+
+    id: int
+    placement_id: int
+    week_ending: date
+    date: date
+    hours: Decimal
+    pay_rate: Decimal
+    charge_rate: Decimal
+    dropped: bool  # the new revision has no line on its day: the day is no longer in the week at all
+
 
 @dataclass(frozen=True)
 class StoreResult:
@@ -27,6 +46,11 @@ class StoreResult:
     timesheets_revised: int
     lines_stored: int
     timesheets_unchanged: int = 0  # weeks sent with exactly their current lines: nothing stored for them
+    # The lines the revised weeks had before: up to REPLACED_LINES_LISTED, the dropped days first, then by placement
+    # and date; and how many there are in all, and how many of them were dropped.
+    replaced_lines: tuple[ReplacedLine, ...] = ()
+    lines_replaced: int = 0
+    lines_dropped: int = 0
 
     @property
     def weeks(self) -> int:
@@ -251,20 +275,42 @@ class LineStaging:
             )
             created, revised = cursor.fetchone()
             cursor.execute(_FOREIGN_KEYS_DEFERRED)  # back to Django's default for the rest of the transaction
+            replaced, replaced_total, dropped_total = [], 0, 0
             if revised:
-                # The lines of the revisions just replaced: kept as history, no longer current.
+                # The lines of the revisions just replaced: kept as history, no longer current. The same statement
+                # says which they were, and which days the new revisions no longer have (a week sent with fewer
+                # days drops the others: SPEC, "Resubmitting a week replaces its lines").
                 cursor.execute(
                     f"""
-                    UPDATE placements_timesheetline AS line
-                    SET superseded_at = now()
-                    FROM placements_timesheet AS sheet
-                    JOIN (SELECT DISTINCT placement_id, week_ending FROM {self.table}) AS week
-                      ON week.placement_id = sheet.placement_id AND week.week_ending = sheet.week_ending
-                    WHERE line.timesheet_id = sheet.id
-                      AND line.revision < sheet.revision
-                      AND line.superseded_at IS NULL
-                    """
+                    WITH superseded AS (
+                        UPDATE placements_timesheetline AS line
+                        SET superseded_at = now()
+                        FROM placements_timesheet AS sheet
+                        JOIN (SELECT DISTINCT placement_id, week_ending FROM {self.table}) AS week
+                          ON week.placement_id = sheet.placement_id AND week.week_ending = sheet.week_ending
+                        WHERE line.timesheet_id = sheet.id
+                          AND line.revision < sheet.revision
+                          AND line.superseded_at IS NULL
+                        RETURNING line.id, line.placement_id, sheet.week_ending, line.date, line.hours,
+                                  line.pay_rate, line.charge_rate
+                    ),
+                    judged AS (
+                        SELECT superseded.*, NOT EXISTS (
+                            SELECT 1 FROM {self.table} AS staged
+                            WHERE staged.placement_id = superseded.placement_id AND staged.date = superseded.date
+                        ) AS dropped
+                        FROM superseded
+                    )
+                    SELECT *, count(*) OVER (), count(*) FILTER (WHERE dropped) OVER ()
+                    FROM judged
+                    ORDER BY dropped DESC, placement_id, date
+                    LIMIT %s
+                    """,
+                    [REPLACED_LINES_LISTED],
                 )
+                found = cursor.fetchall()
+                replaced = [ReplacedLine(*row[:8]) for row in found]
+                replaced_total, dropped_total = found[0][8:] if found else (0, 0)
             cursor.execute(
                 f"""
                 INSERT INTO placements_timesheetline (timesheet_id, placement_id, revision, date, hours, pay_rate,
@@ -280,5 +326,11 @@ class LineStaging:
             lines = cursor.rowcount
         work_submitted.send(sender=LineStaging, trigger="timesheet", by=by)  # the audit queues itself on commit
         return StoreResult(
-            timesheets_created=created, timesheets_revised=revised, lines_stored=lines, timesheets_unchanged=unchanged
+            timesheets_created=created,
+            timesheets_revised=revised,
+            lines_stored=lines,
+            timesheets_unchanged=unchanged,
+            replaced_lines=tuple(replaced),
+            lines_replaced=replaced_total,
+            lines_dropped=dropped_total,
         )

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from futuresocial.money import PENNY
+from futuresocial.uploads import FormulaWithoutValue, formula_message
 
 HOURS_MAX = Decimal(24)
 RATE_MAX = Decimal("99999.99")  # TimesheetLine's rate columns hold 7 digits, 2 after the point
@@ -84,6 +85,8 @@ def _shown(value) -> str:
 def _number_text(value, field: str) -> str:
     """The text of a number cell, or InvalidValue. Floats come from spreadsheet cells: 12 significant digits drop
     binary noise (7.3 stays 7.3; 0.1 * 3 becomes 0.3) without hiding a real third decimal place."""
+    if isinstance(value, FormulaWithoutValue):
+        raise InvalidValue(formula_message(field, value))
     if value is None or isinstance(value, bool):
         raise InvalidValue(f"{field} is missing" if value is None else f"{field} must be a number (got {value})")
     if isinstance(value, int | Decimal):
@@ -147,6 +150,8 @@ def parse_date(value, field: str = "date") -> date:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, FormulaWithoutValue):
+        raise InvalidValue(formula_message(field, value))
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidValue(f"{field} is missing")
     text = str(value).strip()

@@ -58,6 +58,7 @@ def test_an_agency_submits_a_week_of_its_placement(agency_user, placement_a):
             {"date": "2024-04-01", "hours": "7.50", "pay_rate": "30.00", "charge_rate": "40.00"},
             {"date": "2024-04-02", "hours": "7.50", "pay_rate": "30.00", "charge_rate": "40.00"},
         ],
+        "replaced_lines": [],  # a first submission replaces nothing
     }
     assert timesheet.submitted_by == agency_user
 
@@ -81,6 +82,35 @@ def test_posting_the_same_week_again_is_a_resubmission_with_revision_2(agency_us
     assert list(TimesheetLine.objects.order_by("id").values_list("revision", flat=True)) == [1, 1, 2]
     detail = client.get(f"/api/v1/timesheets/{response.json()['id']}/").json()
     assert [line["date"] for line in detail["lines"]] == ["2024-04-03"]
+    assert "replaced_lines" not in detail  # only the answer to a submission says what it replaced
+
+
+def test_a_resubmission_says_which_lines_it_replaced_and_which_days_it_dropped(agency_user, placement_a):
+    client = token_client(agency_user)
+    client.post("/api/v1/timesheets/", {"placement": placement_a.pk, **WEEK}, format="json")
+    first = list(TimesheetLine.objects.order_by("date").values_list("id", flat=True))
+    again = {
+        "placement": placement_a.pk,
+        "week_ending": "2024-04-07",
+        "lines": [{"date": "2024-04-02", "hours": "8.00", "pay_rate": "30.00", "charge_rate": "40.00"}],
+    }
+
+    response = client.post("/api/v1/timesheets/", again, format="json")
+
+    assert response.status_code == 200
+    line = {"placement": placement_a.pk, "week_ending": "2024-04-07", "pay_rate": "30.00", "charge_rate": "40.00"}
+    assert response.json()["replaced_lines"] == [
+        {"id": first[0], **line, "date": "2024-04-01", "hours": "7.50", "dropped": True},  # no line on Monday now
+        {"id": first[1], **line, "date": "2024-04-02", "hours": "7.50", "dropped": False},
+    ]
+
+
+def test_a_first_submission_replaces_nothing(agency_user, placement_a):
+    response = token_client(agency_user).post(
+        "/api/v1/timesheets/", {"placement": placement_a.pk, **WEEK}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["replaced_lines"] == []
 
 
 def test_bad_lines_come_back_one_entry_per_line_and_nothing_is_stored(agency_user, placement_a):
@@ -196,6 +226,9 @@ def test_an_agency_uploads_a_csv_of_lines(agency_user, placement_a):
         "timesheets_unchanged": 0,
         "lines_stored": 3,
         "ignored_columns": [],
+        "replaced_lines": [],
+        "replaced_line_count": 0,
+        "dropped_line_count": 0,
     }
     assert TimesheetLine.objects.count() == 3
 
@@ -209,6 +242,9 @@ def test_an_agency_uploads_a_csv_of_lines(agency_user, placement_a):
         "timesheets_unchanged": 2,  # the same weeks with the same lines: nothing stored
         "lines_stored": 0,
         "ignored_columns": [],
+        "replaced_lines": [],
+        "replaced_line_count": 0,
+        "dropped_line_count": 0,
     }
     assert TimesheetLine.objects.count() == 3
 
@@ -257,3 +293,41 @@ def test_only_agencies_upload(persona, request, placement_a):
     client = token_client(request.getfixturevalue(persona))
     assert client.post("/api/v1/timesheets/upload/", {"file": csv_file(text)}).status_code == 403
     assert not Timesheet.objects.exists()
+
+
+def test_four_single_day_uploads_of_one_week_each_report_the_day_they_dropped(agency_user, placement_a):
+    """The API stores as it always did (no confirmation asked) and says what each upload dropped."""
+    client = token_client(agency_user)
+    answers = []
+    for day in ("2024-04-01", "2024-04-02", "2024-04-03", "2024-04-04"):
+        text = f"placement,date,hours,pay_rate,charge_rate\n{placement_a.pk},{day},7.50,30.00,40.00\n"
+        response = client.post("/api/v1/timesheets/upload/", {"file": csv_file(text)})
+        assert response.status_code == 201
+        answers.append(response.json())
+
+    assert [answer["replaced_lines"] for answer in answers[:2]] == [
+        [],
+        [
+            {
+                "id": TimesheetLine.objects.get(date=date(2024, 4, 1)).pk,
+                "placement": placement_a.pk,
+                "week_ending": "2024-04-07",
+                "date": "2024-04-01",
+                "hours": "7.50",
+                "pay_rate": "30.00",
+                "charge_rate": "40.00",
+                "dropped": True,
+            }
+        ],
+    ]
+    assert [[line["date"] for line in answer["replaced_lines"]] for answer in answers[2:]] == [
+        ["2024-04-02"],
+        ["2024-04-03"],
+    ]
+    assert [(answer["replaced_line_count"], answer["dropped_line_count"]) for answer in answers] == [
+        (0, 0),
+        (1, 1),
+        (1, 1),
+        (1, 1),
+    ]
+    assert list(TimesheetLine.objects.current().values_list("date", flat=True)) == [date(2024, 4, 4)]

@@ -73,3 +73,54 @@ def test_agency_uploads_a_timesheet_file_corrects_a_bad_row_and_stores_it(journe
 
     lines = TimesheetLine.objects.filter(timesheet__placement=placement).order_by("date")
     assert [(line.date, line.hours) for line in lines] == [(day, Decimal("7.50")) for day in WEEK]
+
+
+def test_agency_is_warned_before_a_file_drops_days_and_confirms(journey, tmp_path, agency_user, solihull):
+    """Issue 17 (9): a week sent again with fewer days drops the others; the page names them first, nothing is
+    stored until the person ticks that they understand, and the warning passes axe's WCAG 2.2 AA checks."""
+    from tests.browser.accessibility import check_page
+
+    placement = PlacementFactory(
+        agency=agency_user.agency,
+        authority=solihull,
+        worker=WorkerFactory(swe_number="SW654321"),
+        start_date=date(2025, 1, 6),
+    )
+    monday_tuesday = tmp_path / "monday-tuesday.csv"
+    monday_tuesday.write_bytes(
+        f"{HEADER}\n{placement.pk},2025-01-13,7.5,27,32\n{placement.pk},2025-01-14,7.5,27,32\n".encode()
+    )
+    wednesday = tmp_path / "wednesday.csv"
+    wednesday.write_bytes(f"{HEADER}\n{placement.pk},2025-01-15,7.5,27,32\n".encode())
+
+    page = journey.person(agency_user).page
+    page.goto("/timesheets/upload/")
+    page.get_by_label("Timesheet file (CSV or Excel .xlsx)").set_input_files(monday_tuesday)
+    page.get_by_role("button", name="Check and upload").click()
+    expect(page.get_by_role("status")).to_contain_text("The file was stored")
+
+    page.get_by_label("Timesheet file (CSV or Excel .xlsx)").set_input_files(wednesday)
+    page.get_by_role("button", name="Check and upload").click()
+
+    warning = page.locator(".warning-text")
+    expect(warning).to_contain_text(
+        f"This replaces the week of 13 Jan 2025 for placement No. {placement.pk} (SW654321 at Solihull): "
+        "Monday 13 Jan and Tuesday 14 Jan, 15 hours in all, are not in the file and will be dropped."
+    )
+    assert check_page(page) == []
+    assert [line.date for line in TimesheetLine.objects.current()] == [date(2025, 1, 13), date(2025, 1, 14)]
+
+    page.get_by_role("button", name="Store the file and drop these days").click()  # without ticking
+    expect(page.locator(".error-summary")).to_contain_text("Tick the box to confirm")
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert check_page(page) == []
+
+    page.get_by_label("I understand these days will be dropped from their weeks").check()
+    page.get_by_role("button", name="Store the file and drop these days").click()
+    stored = page.get_by_role("status")
+    expect(stored).to_contain_text("The file was stored")
+    expect(stored).to_contain_text(
+        f"Dropped from the week of 13 Jan 2025 for placement No. {placement.pk} (SW654321 at Solihull): "
+        "Monday 13 Jan and Tuesday 14 Jan, 15 hours in all."
+    )
+    assert [line.date for line in TimesheetLine.objects.current()] == [date(2025, 1, 15)]

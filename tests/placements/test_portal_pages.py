@@ -22,6 +22,7 @@ from tests.factories import (
     MouVersionFactory,
     PlacementFactory,
     SuspensionFactory,
+    UserFactory,
     WorkerFactory,
     role,
 )
@@ -474,6 +475,118 @@ def test_the_same_upload_again_says_its_weeks_are_unchanged(client, agency_user,
     assert "2 weeks unchanged: their lines in the file are exactly those already submitted" in page
     assert "The audit checks the new lines" not in page
     assert TimesheetLine.objects.count() == 2
+
+
+def one_day_file(placement, day, hours="7.50"):
+    return f"placement,date,hours,pay_rate,charge_rate\n{placement.pk},{day},{hours},30.00,40.00\n"
+
+
+def confirm(client, response, **extra):
+    """Post the page's confirmation form as shown (its hidden fields), with `extra`."""
+    form = response.context["confirm_form"]
+    data = {name: form[name].value() for name in ("pending", "digest")}
+    return client.post("/timesheets/upload/", {**data, **extra})
+
+
+def current_dates(placement):
+    return list(TimesheetLine.objects.filter(placement=placement).current().values_list("date", flat=True))
+
+
+def test_an_upload_that_would_drop_days_warns_naming_them_and_stores_nothing(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3), worker__swe_number="SW123")
+    client.force_login(agency_user)
+    upload(
+        client,
+        f"placement,date,hours,pay_rate,charge_rate\n{mine.pk},2025-11-03,7.5,30,40\n{mine.pk},2025-11-04,7.5,30,40\n",
+    )
+
+    response = upload(client, one_day_file(mine, "2025-11-05"))
+
+    assert response.status_code == 200
+    page = html.unescape(re.sub(r"\s+", " ", response.content.decode()))
+    assert (
+        f"This replaces the week of 3 Nov 2025 for placement No. {mine.pk} (SW123 at Solihull): "
+        "Monday 3 Nov and Tuesday 4 Nov, 15 hours in all, are not in the file and will be dropped"
+    ) in page
+    assert 'class="warning-text"' in page
+    assert "I understand these days will be dropped" in page
+    assert "The file was stored" not in page
+    assert current_dates(mine) == [date(2025, 11, 3), date(2025, 11, 4)]  # nothing changed
+    assert Timesheet.objects.get().revision == 1
+
+
+def test_confirming_stores_the_file_and_the_result_names_the_dropped_days(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3), worker__swe_number="SW123")
+    client.force_login(agency_user)
+    upload(client, one_day_file(mine, "2025-11-03"))
+    asked = upload(client, one_day_file(mine, "2025-11-04"))
+
+    response = confirm(client, asked, understood="on")
+
+    assert response.status_code == 200
+    page = html.unescape(re.sub(r"\s+", " ", response.content.decode()))
+    assert "The file was stored" in page
+    assert f"Dropped from the week of 3 Nov 2025 for placement No. {mine.pk} (SW123 at Solihull): Monday 3 Nov" in page
+    assert current_dates(mine) == [date(2025, 11, 4)]
+    # Sent again (a second click, the back button): stored once.
+    again = confirm(client, asked, understood="on")
+    assert Timesheet.objects.get().revision == 2
+    assert TimesheetLine.objects.filter(placement=mine).count() == 2
+    assert again.status_code == 400
+    assert "upload it again" in again.content.decode()
+
+
+def test_four_single_day_uploads_each_ask_and_leave_the_last_day(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3))
+    client.force_login(agency_user)
+    assert upload(client, one_day_file(mine, "2025-11-03")).context["result"].lines_stored == 1
+    for previous, day in [("3 Nov", "2025-11-04"), ("4 Nov", "2025-11-05"), ("5 Nov", "2025-11-06")]:
+        asked = upload(client, one_day_file(mine, day))
+        assert asked.context["result"] is None
+        assert previous in re.sub(r"\s+", " ", asked.content.decode())
+        assert confirm(client, asked, understood="on").context["result"].lines_dropped == 1
+    assert current_dates(mine) == [date(2025, 11, 6)]
+
+
+def test_confirming_without_ticking_the_box_asks_again_and_stores_nothing(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3))
+    client.force_login(agency_user)
+    upload(client, one_day_file(mine, "2025-11-03"))
+    asked = upload(client, one_day_file(mine, "2025-11-04"))
+
+    response = confirm(client, asked)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="error-summary"' in page
+    assert "Tick the box to confirm that these days will be dropped, or upload another file" in page
+    assert current_dates(mine) == [date(2025, 11, 3)]
+
+
+def test_another_users_pending_upload_cannot_be_confirmed(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3))
+    client.force_login(agency_user)
+    upload(client, one_day_file(mine, "2025-11-03"))
+    asked = upload(client, one_day_file(mine, "2025-11-04"))
+    colleague = UserFactory(role=agency_user.role, agency=agency_a)
+    client.force_login(colleague)
+
+    response = confirm(client, asked, understood="on")
+
+    assert response.status_code == 400
+    assert current_dates(mine) == [date(2025, 11, 3)]
+
+
+def test_a_resubmission_that_drops_no_day_is_stored_without_asking(client, agency_user, agency_a):
+    mine = PlacementFactory(agency=agency_a, start_date=date(2025, 11, 3))
+    client.force_login(agency_user)
+    upload(client, one_day_file(mine, "2025-11-03"))
+
+    response = upload(client, one_day_file(mine, "2025-11-03", hours="8.00"))
+
+    assert response.context["result"].timesheets_revised == 1
+    assert "will be dropped" not in response.content.decode()
+    assert list(TimesheetLine.objects.current().values_list("hours", flat=True)) == [Decimal("8.00")]
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "council_user"])

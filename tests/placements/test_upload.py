@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from compliance.models import AuditRun
 from placements.models import Timesheet, TimesheetLine
 from placements.timesheets import timesheet_submit
-from placements.uploads import UploadRejected, timesheet_upload
+from placements.uploads import DropsNeedConfirmation, UploadRejected, timesheet_upload
 from tests.factories import PlacementFactory
 
 pytestmark = pytest.mark.django_db
@@ -482,3 +482,137 @@ def test_a_file_that_changes_one_week_stores_only_that_week(agency_a, agency_use
     superseded = TimesheetLine.objects.filter(superseded_at__isnull=False)
     assert list(superseded.values_list("timesheet", flat=True)) == [revised.pk] * 5
     assert TimesheetLine.objects.filter(superseded_at__isnull=True).count() == 25 + lines_in_week
+
+
+# --- A resubmission that drops days -----------------------------------------------------------------------------------
+
+
+def one_day(placement, day, hours="7.50"):
+    return csv_file([(placement.pk, day.isoformat(), hours, "30.00", "40.00")])
+
+
+def current_days(placement):
+    return list(
+        TimesheetLine.objects.filter(placement=placement, superseded_at__isnull=True)
+        .order_by("date")
+        .values_list("date", "hours")
+    )
+
+
+def test_a_single_day_upload_of_a_submitted_week_asks_before_dropping_the_days_it_lacks(placement, agency_user):
+    timesheet_upload(file=one_day(placement, MONDAY), user=agency_user, ask_before_dropping=True)
+
+    with pytest.raises(DropsNeedConfirmation) as asked:
+        timesheet_upload(
+            file=one_day(placement, MONDAY + timedelta(days=1)), user=agency_user, ask_before_dropping=True
+        )
+
+    dropped = asked.value.result.replaced_lines
+    assert [(line.placement_id, line.date, line.hours, line.dropped) for line in dropped] == [
+        (placement.pk, MONDAY, Decimal("7.50"), True)
+    ]
+    assert (asked.value.result.lines_replaced, asked.value.result.lines_dropped) == (1, 1)
+    # Nothing changed: Monday is still the week's one line, in revision 1.
+    assert current_days(placement) == [(MONDAY, Decimal("7.50"))]
+    assert Timesheet.objects.get().revision == 1
+    assert TimesheetLine.objects.count() == 1
+
+
+def test_four_single_day_uploads_confirmed_one_by_one_each_name_the_day_they_drop(placement, agency_user):
+    timesheet_upload(file=one_day(placement, MONDAY), user=agency_user, ask_before_dropping=True)
+    for offset in (1, 2, 3):
+        day = MONDAY + timedelta(days=offset)
+        with pytest.raises(DropsNeedConfirmation) as asked:
+            timesheet_upload(file=one_day(placement, day), user=agency_user, ask_before_dropping=True)
+
+        result = timesheet_upload(
+            file=one_day(placement, day), user=agency_user, ask_before_dropping=True, confirmed=asked.value.digest
+        )
+
+        previous = day - timedelta(days=1)
+        assert [(line.date, line.dropped) for line in result.replaced_lines] == [(previous, True)]
+        assert (result.timesheets_revised, result.lines_stored, result.lines_dropped) == (1, 1, 1)
+        assert current_days(placement) == [(day, Decimal("7.50"))]
+    assert Timesheet.objects.get().revision == 4
+    assert TimesheetLine.objects.count() == 4  # the three dropped days are kept in history, superseded
+
+
+def test_a_confirmation_of_other_days_asks_again(placement, agency_user):
+    """What the person confirmed is what is dropped: if the week changed since, they are asked again."""
+    timesheet_upload(file=one_day(placement, MONDAY), user=agency_user)
+    with pytest.raises(DropsNeedConfirmation) as asked:
+        timesheet_upload(
+            file=one_day(placement, MONDAY + timedelta(days=2)), user=agency_user, ask_before_dropping=True
+        )
+    # Meanwhile Tuesday is sent (dropping Monday): the Wednesday file would now drop Tuesday instead.
+    timesheet_upload(file=one_day(placement, MONDAY + timedelta(days=1)), user=agency_user)
+
+    with pytest.raises(DropsNeedConfirmation) as asked_again:
+        timesheet_upload(
+            file=one_day(placement, MONDAY + timedelta(days=2)),
+            user=agency_user,
+            ask_before_dropping=True,
+            confirmed=asked.value.digest,
+        )
+
+    assert [line.date for line in asked_again.value.result.replaced_lines] == [MONDAY + timedelta(days=1)]
+    assert current_days(placement) == [(MONDAY + timedelta(days=1), Decimal("7.50"))]
+
+
+def test_a_resubmission_that_drops_no_day_needs_no_confirmation(placement, agency_user):
+    timesheet_upload(file=csv_file(rows_for([placement], 2)), user=agency_user)
+
+    result = timesheet_upload(
+        file=csv_file(rows_for([placement], 3, hours="8.00")), user=agency_user, ask_before_dropping=True
+    )
+
+    assert (result.timesheets_revised, result.lines_stored, result.lines_replaced, result.lines_dropped) == (1, 3, 2, 0)
+    assert [(line.date, line.hours, line.dropped) for line in result.replaced_lines] == [
+        (MONDAY, Decimal("7.50"), False),
+        (MONDAY + timedelta(days=1), Decimal("7.50"), False),
+    ]
+
+
+def test_without_asking_a_resubmission_stores_and_reports_the_dropped_days(placement, agency_user):
+    """The API's upload: it stores as it always did, and says what it dropped."""
+    timesheet_upload(file=csv_file(rows_for([placement], 3)), user=agency_user)
+
+    result = timesheet_upload(file=one_day(placement, MONDAY + timedelta(days=1), hours="4"), user=agency_user)
+
+    assert [(line.date, line.dropped) for line in result.replaced_lines] == [
+        (MONDAY, True),
+        (MONDAY + timedelta(days=2), True),
+        (MONDAY + timedelta(days=1), False),
+    ]
+    assert current_days(placement) == [(MONDAY + timedelta(days=1), Decimal("4.00"))]
+
+
+# --- A formula without a saved value ----------------------------------------------------------------------------------
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_named_as_such(placement, agency_user):
+    # openpyxl writes formulas without the value a spreadsheet program would have saved with them.
+    rows = [(placement.pk, datetime(2024, 4, 1), 7.5, 30, 40), (placement.pk, datetime(2024, 4, 2), "=C2*1", 30, 40)]
+
+    rejected = rejection(xlsx_file(rows), agency_user)
+
+    assert rejected.errors == [
+        {
+            "row": 3,
+            "column": "hours",
+            "message": "hours is a formula with no saved value (=C2*1): open the file in a spreadsheet program and "
+            "save it there, or type the number",
+        }
+    ]
+    assert nothing_stored()
+
+
+def test_an_empty_xlsx_cell_is_still_missing_beside_a_formula(placement, agency_user):
+    rows = [(placement.pk, datetime(2024, 4, 1), "=7.5", 30, 40), (placement.pk, datetime(2024, 4, 2), None, 30, 40)]
+
+    rejected = rejection(xlsx_file(rows), agency_user)
+
+    assert [(error["row"], error["message"][:40]) for error in rejected.errors] == [
+        (2, "hours is a formula with no saved value ("),
+        (3, "hours is missing"),
+    ]
