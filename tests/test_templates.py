@@ -15,3 +15,21 @@ def test_no_comment_runs_over_a_line_break():
         if line.count("{#") > line.count("#}")
     ]
     assert broken == []
+
+
+def test_every_post_form_carries_a_submission_token():
+    """A double click is one submission only where the form carries `{% submission_token %}` (futuresocial/
+    submissions.py). Sign-in and password forms are left out on purpose: they store nothing."""
+    exempt = {
+        "registration/login.html",
+        "registration/password_reset_form.html",
+        "registration/password_reset_confirm.html",
+    }
+    missing = [
+        f"{path.relative_to(TEMPLATES)}:{number}"
+        for path in TEMPLATES.rglob("*.html")
+        if str(path.relative_to(TEMPLATES)) not in exempt
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{% csrf_token %}" in line and "{% submission_token %}" not in line
+    ]
+    assert missing == []
