@@ -2,12 +2,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Suspension
 from agencies.selectors import ENDING_SOON, ENDING_SOON_DAYS, suspensions_in_state
+from compliance import counts
 from compliance.filters import DUE_SOON_DAYS, due_soon_q, overdue_q
 from compliance.models import AuditRun, Breach, CorrectiveAction, Query
 from futuresocial.scoping import visible_to
@@ -87,18 +88,9 @@ def _link(name: str, **query) -> str:
 
 
 def open_breach_counts(*, user, today: date) -> dict:
-    """The worklist's counts of the cases not yet closed that `user` may see, in one pass: all of them, nobody's,
-    theirs, and those older than AGEING_DAYS."""
-    return (
-        visible_to(Breach.objects.all(), user)
-        .unresolved()
-        .aggregate(
-            unresolved=Count("id"),
-            unassigned=Count("id", filter=Q(assignee__isnull=True)),
-            mine=Count("id", filter=Q(assignee=user)),
-            ageing=Count("id", filter=Q(detected_at__date__lt=today - timedelta(days=AGEING_DAYS))),
-        )
-    )
+    """The worklist's counts of the cases not yet closed that `user` may see: all of them, nobody's, theirs, and
+    those older than AGEING_DAYS; read from the maintained counts (compliance.counts), not from every case."""
+    return counts.open_breach_counts(user=user, detected_before=today - timedelta(days=AGEING_DAYS))
 
 
 def worklist(*, user, today: date, counts: dict | None = None) -> list[WorkItem]:
