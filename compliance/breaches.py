@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -331,14 +330,6 @@ def breach_note_add(*, breach: Breach, text: str, by) -> BreachNote:
 
 
 # --- Selectors
-
-
-def breach_status_counts(queryset) -> dict[str, int]:
-    """How many cases of `queryset` are in each status (every status present, 0 when none): one query."""
-    counts = dict.fromkeys(Status.values, 0)
-    for row in queryset.order_by().values("status").annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
-    return counts
 
 
 def breach_timeline(*, breach: Breach, user=None, limit: int = 50) -> tuple[list[dict], bool]:

@@ -15,7 +15,8 @@ import django_filters
 
 from agencies.models import Agency
 from compliance.corrective_actions import LIVE_STATUSES
-from compliance.models import AuditRun, Breach, CorrectiveAction, CorrectiveActionItem
+from compliance.counts import breach_counts_by_status, breach_status_counts
+from compliance.models import AuditRun, Breach, BreachCount, CorrectiveAction, CorrectiveActionItem
 from futuresocial.api.filters import FilterSet, IdFilter
 from futuresocial.forms import DateRangeInput
 from futuresocial.scoping import visible_to
@@ -114,6 +115,25 @@ class BreachQueueFilterSet(BreachFilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])
+
+    # The filters the maintained counts (BreachCount) are grouped by: with no other, the counts by status are read
+    # from those groups; with another (rule, severity, dates), counted from the cases that match.
+    COUNTED = ("agency", "authority", "assignee")
+
+    def status_counts(self) -> dict[str, int]:
+        """How many of the user's cases matching every filter but the status are in each status (the tabs, and the
+        page count): from the maintained counts when the filters are among theirs, else counted from the cases.
+        A refused filter counts every case, as the list then shows them."""
+        chosen = {}
+        if self.is_bound and self.is_valid():
+            chosen = {k: v for k, v in self.form.cleaned_data.items() if k not in ("status", "sort") and v}
+        if set(chosen) - set(self.COUNTED):
+            return breach_status_counts(self.queryset_without("status"))
+        # The filters apply to the counts as to the cases: the same field names (agency, authority, assignee).
+        counts = visible_to(BreachCount.objects.all(), self.user)
+        for name, value in chosen.items():
+            counts = self.filters[name].filter(counts, value)
+        return breach_counts_by_status(counts)
 
     def queryset_without(self, *names):
         """The cases matching every filter but `names` (the counts by status leave the status filter out)."""

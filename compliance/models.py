@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import MD5
@@ -109,8 +110,64 @@ class BreachQuerySet(models.QuerySet):
         return self.exclude(status__in=Breach.CLOSED_STATUSES)
 
 
+# --- The counts of cases, kept by the database (BreachCount, OpenBreachCount)
+
+# What a statement on breaches changed, as (row, +1 for its new version, -1 for its old). Statement-level triggers
+# with transition tables: the audit's INSERT of 20,000 cases adds to the counts in one statement, not 20,000.
+_CHANGES = {
+    "insert": "SELECT *, 1 AS d FROM new_cases",
+    "update": "SELECT *, 1 AS d FROM new_cases UNION ALL SELECT *, -1 FROM old_cases",
+    "delete": "SELECT *, -1 AS d FROM old_cases",
+}
+
+
+def _counts_func(operation: str) -> str:
+    """The body of the trigger that keeps the counts exact after an INSERT, UPDATE or DELETE of breaches: each
+    group's count moves by the rows that entered it less the rows that left it, in key order (two transactions
+    touching the same groups lock them in the same order). A group left at 0 is deleted."""
+    changes = _CHANGES[operation]
+    # The day a case was detected, as the pages count days (Django's __date: the project's time zone).
+    detected_on = f"(detected_at AT TIME ZONE '{settings.TIME_ZONE}')::date"
+    return f"""
+        INSERT INTO compliance_breachcount AS c (agency_id, authority_id, assignee_id, status, n)
+        SELECT agency_id, authority_id, assignee_id, status, sum(d)::int
+          FROM ({changes}) x
+         GROUP BY agency_id, authority_id, assignee_id, status HAVING sum(d) <> 0
+         ORDER BY agency_id, authority_id, assignee_id, status
+        ON CONFLICT (agency_id, authority_id, assignee_id, status) DO UPDATE SET n = c.n + excluded.n;
+        INSERT INTO compliance_openbreachcount AS c (detected_on, agency_id, authority_id, n)
+        SELECT {detected_on}, agency_id, authority_id, sum(d)::int
+          FROM ({changes}) x
+         WHERE status NOT IN ('resolved', 'dismissed')
+         GROUP BY {detected_on}, agency_id, authority_id HAVING sum(d) <> 0
+         ORDER BY {detected_on}, agency_id, authority_id
+        ON CONFLICT (detected_on, agency_id, authority_id) DO UPDATE SET n = c.n + excluded.n;
+        DELETE FROM compliance_breachcount WHERE n = 0;
+        DELETE FROM compliance_openbreachcount WHERE n = 0;
+        RETURN NULL;
+    """
+
+
+def _counts_trigger(operation: str) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=f"breach_counts_on_{operation}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation={"insert": pgtrigger.Insert, "update": pgtrigger.Update, "delete": pgtrigger.Delete}[operation],
+        referencing=pgtrigger.Referencing(
+            old="old_cases" if operation != "insert" else None, new="new_cases" if operation != "delete" else None
+        ),
+        func=_counts_func(operation),
+    )
+
+
 @pghistory.track()
-@pgtrigger.register(pgtrigger.Protect(name="breaches_are_never_deleted", operation=pgtrigger.Delete))
+@pgtrigger.register(
+    pgtrigger.Protect(name="breaches_are_never_deleted", operation=pgtrigger.Delete),
+    # The counts pages read instead of counting 200,000 cases (BreachCount, OpenBreachCount). In the database, not
+    # in the services: the audit's SQL, bulk updates, the admin and migrations all write breaches.
+    *(_counts_trigger(operation) for operation in ("insert", "update", "delete")),
+)
 class Breach(models.Model):
     """One case per (placement, rule, MoU version), gathering its offending lines and their evidence."""
 
@@ -304,6 +361,82 @@ class Breach(models.Model):
     @property
     def rule_explained(self) -> str:
         return self.RULE_EXPLAINED.get(self.rule, "")
+
+
+class BreachCount(models.Model):
+    """How many cases there are of each agency, authority, assignee and status: what the home page's worklist and
+    the breach queue's tabs and page count read, a few thousand rows at most where counting the cases would read
+    every one of them (200,000: bench/pages.py).
+
+    Kept exactly by the statement triggers on `Breach` (`breach_counts_on_*`), in the transaction of the write, so a
+    page never sees a count that disagrees with the list. Writes made with the triggers off (a bulk load under
+    `session_replication_role = replica`) must be followed by `compliance.counts.breach_counts_rebuild()`.
+    No foreign-key constraints: the rows are derived, and a count must never stop a user or agency row changing."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    authority = models.ForeignKey(
+        "region.Authority",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=20, choices=Breach.Status.choices)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target: one row per group, a missing authority or assignee being a group.
+            models.UniqueConstraint(
+                fields=["agency", "authority", "assignee", "status"], nulls_distinct=False, name="one_breach_count"
+            ),
+        ]
+        # The triggers' clearing of groups left at 0: found without reading the table.
+        indexes = [models.Index(fields=["id"], condition=Q(n=0), name="breach_count_empty")]
+
+    scope = Breach.scope
+
+
+class OpenBreachCount(models.Model):
+    """How many cases not yet resolved or dismissed were detected on each day, by agency and authority: the
+    worklist's "open more than 30 days" is the open total less the open cases of the last 30 days, read here from a
+    month of rows instead of the cases of two years. Kept by the same triggers as `BreachCount`."""
+
+    detected_on = models.DateField()
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    authority = models.ForeignKey(
+        "region.Authority",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target; by day first: the worklist reads the days since a date.
+            models.UniqueConstraint(
+                fields=["detected_on", "agency", "authority"], nulls_distinct=False, name="one_open_breach_count"
+            ),
+        ]
+        indexes = [models.Index(fields=["id"], condition=Q(n=0), name="open_breach_count_empty")]
+
+    scope = Breach.scope
 
 
 class BreachLine(models.Model):

@@ -2,12 +2,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Suspension
 from agencies.selectors import ENDING_SOON, ENDING_SOON_DAYS, suspensions_in_state
+from compliance import counts as breach_counts
 from compliance.filters import DUE_SOON_DAYS, due_soon_q, overdue_q
 from compliance.models import AuditRun, Breach, CorrectiveAction, Query
 from futuresocial.scoping import visible_to
@@ -23,14 +24,15 @@ def home_summary(*, user, breaches_open: int | None = None):
     """What the home page shows a signed-in user: the figures of their own scope only."""
     today = timezone.localdate()
     placements = visible_to(Placement.objects.all(), user)
-    breaches = visible_to(Breach.objects.all(), user)
     awaiting_signature = visible_to(CorrectiveAction.objects.filter(status=CorrectiveAction.Status.ISSUED), user)
     summary = {
         "version_in_force": version_in_force(on=today),
         "placements_current": placements.active_on(today).count(),
         "placements_total": placements.count(),
-        # The worklist has counted them already (`open_breach_counts`): not a second pass over every case.
-        "breaches_open": breaches.unresolved().count() if breaches_open is None else breaches_open,
+        # The worklist has read them already (`open_breach_counts`): not a second read of the counts.
+        "breaches_open": (
+            open_breach_counts(user=user, today=today)["unresolved"] if breaches_open is None else breaches_open
+        ),
         "corrective_actions_awaiting_signature": awaiting_signature.count(),
         "agencies_by_standing": {
             row["standing"]: row["n"]
@@ -87,18 +89,9 @@ def _link(name: str, **query) -> str:
 
 
 def open_breach_counts(*, user, today: date) -> dict:
-    """The worklist's counts of the cases not yet closed that `user` may see, in one pass: all of them, nobody's,
-    theirs, and those older than AGEING_DAYS."""
-    return (
-        visible_to(Breach.objects.all(), user)
-        .unresolved()
-        .aggregate(
-            unresolved=Count("id"),
-            unassigned=Count("id", filter=Q(assignee__isnull=True)),
-            mine=Count("id", filter=Q(assignee=user)),
-            ageing=Count("id", filter=Q(detected_at__date__lt=today - timedelta(days=AGEING_DAYS))),
-        )
-    )
+    """The worklist's counts of the cases not yet closed that `user` may see: all of them, nobody's, theirs, and
+    those older than AGEING_DAYS; read from the maintained counts (compliance.counts), not from every case."""
+    return breach_counts.open_breach_counts(user=user, detected_before=today - timedelta(days=AGEING_DAYS))
 
 
 def worklist(*, user, today: date, counts: dict | None = None) -> list[WorkItem]:

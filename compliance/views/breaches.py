@@ -81,7 +81,7 @@ def breach_queue(request):
         user=user,
         coordinators=coordinators,
     )
-    counts = services.breach_status_counts(filters.queryset_without("status"))
+    counts = filters.status_counts()
     chosen = filters.form.cleaned_data if filters.is_bound and filters.is_valid() else {}
     # The page count is one of the status counts just made (or their sum): not a second count of every case.
     status = chosen.get("status") or ""

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -67,6 +68,15 @@ def _service_refusal(request, error: ValidationError) -> None:
 # --- List
 
 
+def _counted(rows, to_action: str, **conditions):
+    """How many of `rows` belong to each action (and meet `conditions`): a subquery per action listed, so the list's
+    page of 50 is counted, not every action (a join and GROUP BY over all of them came first: 20 ms at 1,000)."""
+    counted = (
+        rows.filter(**{to_action: OuterRef("pk")}, **conditions).order_by().values(to_action).annotate(n=Count("*"))
+    )
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
 def with_progress(actions):
     """Each action with its counts (remedial actions, done, breach cases) and the due date of its next undone
     remedial action, in the list's one query."""
@@ -75,10 +85,11 @@ def with_progress(actions):
         .order_by("due_on")
         .values("due_on")[:1]
     )
+    items = CorrectiveActionItem.objects.all()
     return actions.annotate(
-        items_count=Count("items", distinct=True),
-        items_done=Count("items", filter=Q(items__done_on__isnull=False), distinct=True),
-        breaches_count=Count("breaches", distinct=True),
+        items_count=_counted(items, "corrective_action"),
+        items_done=_counted(items, "corrective_action", done_on__isnull=False),
+        breaches_count=_counted(CorrectiveAction.breaches.through.objects.all(), "correctiveaction"),
         next_due_on=Subquery(next_due),
     )
 
