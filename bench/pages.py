@@ -6,9 +6,9 @@ Builds the dashboards bench's region twice (`bench_pages_10k` and `bench_pages_1
 lines, audited through the audit's own code), then gives the large one `--cases` breach cases in all (the audit's,
 and reports by a person for the rest, spread over agencies, authorities, statuses and assignees, detected over two
 years) and a thousand each of corrective actions and questions. The small one gets `--small-cases` cases in all and
-60 corrective actions and questions: enough that each list shows a full page there too (the agency's open cases were
-12 rows against 50), so the two compare the cost of the same page, not 12 rows with 50; the `rows` column says how
-many rows each page's first table listed. The rows are written with the
+60 corrective actions and questions. Both give the bench agency 60 of their actions. So each list shows a full page
+on both (the agency's open cases were 12 rows against 50, its actions 2 against 23), and the two compare the cost of
+the same page; the `rows` column says how many rows each page's first table listed. The rows are written with the
 triggers off, so the maintained counts of cases are rebuilt afterwards (`breach_counts_rebuild`). Each list page's
 server time (Django's test Client: middleware, view, queries, template) and query count are measured alternately on
 the two databases, for the coordinator, a council and an agency, median of --runs after a warm-up request, and the
@@ -79,14 +79,20 @@ def add_cases(cursor, *, cases: int) -> int:
     return missing
 
 
-def add_agreements_and_questions(cursor, *, count: int) -> None:
+def add_agreements_and_questions(cursor, *, count: int, agency: int) -> None:
     """`count` corrective actions (issued, drafts, lapsed) citing a case of their agency each, with a
-    remedial action, and `count` questions, a third unanswered."""
+    remedial action, and `count` questions, a third unanswered. `agency` (the bench agency's) gets 60 of the actions
+    on both databases, so its list shows a full page on each (2 rows against 23 measured rendering, not scale)."""
     cursor.execute("SET session_replication_role = replica")
     cursor.execute(
         """
-        WITH picked AS (
-            SELECT id, agency_id, row_number() OVER (ORDER BY id) n FROM compliance_breach ORDER BY id LIMIT %s
+        WITH chosen AS (
+            (SELECT id, agency_id FROM compliance_breach WHERE agency_id = %(agency)s ORDER BY id LIMIT 60)
+            UNION ALL
+            (SELECT id, agency_id FROM compliance_breach WHERE agency_id <> %(agency)s ORDER BY id
+              LIMIT %(count)s - 60)
+        ), picked AS (
+            SELECT id, agency_id, row_number() OVER (ORDER BY id) n FROM chosen
         ), made AS (
             INSERT INTO compliance_correctiveaction (agency_id, status, summary, signed_name, created_at, issued_at)
             SELECT agency_id, (ARRAY['issued', 'draft', 'lapsed', 'issued'])[1 + mod(n, 4)::int], 'Bench', '',
@@ -97,7 +103,7 @@ def add_agreements_and_questions(cursor, *, count: int) -> None:
         INSERT INTO compliance_correctiveaction_breaches (correctiveaction_id, breach_id)
         SELECT numbered.id, picked.id FROM numbered JOIN picked USING (n)
         """,
-        [count],
+        {"count": count, "agency": agency},
     )
     cursor.execute(
         """
@@ -157,7 +163,7 @@ def build(args, url, use) -> None:
         with connection.cursor() as cursor:
             close_some_cases(cursor)
             reported = add_cases(cursor, cases=args.small_cases if small else args.cases)
-            add_agreements_and_questions(cursor, count=60 if small else 1_000)
+            add_agreements_and_questions(cursor, count=60 if small else 1_000, agency=busiest.pk)
         breach_counts_rebuild()  # the cases above were written with the triggers off
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
