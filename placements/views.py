@@ -328,7 +328,7 @@ def timesheet_upload(request):
     if request.method == "POST" and "pending" in request.POST:
         confirm_form = ConfirmDroppedDaysForm(request.POST)
         token = request.POST.get("pending", "")
-        held = cache.get(_pending_key(request.user, token)) if token else None
+        held = cache.get(_pending_key(request.user, token)) if 0 < len(token) <= 64 else None
         if held is None:
             context["lost"] = (
                 "The file you checked is no longer held (it is kept for an hour, for the person who sent it): "
