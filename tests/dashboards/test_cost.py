@@ -168,7 +168,7 @@ def test_the_coordinator_sees_every_authority_side_by_side(client, coordinator, 
     assert [row[:4] for row in rows[1:]] == [
         ["Coventry", "40.00", "40.00", "1600.00"],
         ["Solihull", "90.00", "32.92", "2962.50"],
-        ["The region (all 14)", "— (c)", "— (c)", "— (c)"],  # 2 authorities: withheld (futuresocial.disclosure)
+        ["The region (all 14)", "130.00", "35.10", "4562.50"],  # the coordinator: every figure
     ]
     assert client.get("/dashboards/cost/").content.decode().count('<svg class="chart"') == 2
 
