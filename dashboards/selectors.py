@@ -7,12 +7,12 @@ rows each); compliance reads `AgencyLines`.
 `Selection.authority` None means the whole region. Views decide which authorities a user may choose
 (`dashboards.forms`): a council its own or the region's totals, the coordinator and analysts any.
 
-**Disclosure** (`futuresocial.disclosure`): a figure a reader outside its scope reads (a council, the region's) is
-withheld when **any** MonthlyRates row it adds up rests on fewer than 3 placements or 3 authorities: not only when
-the figure as a whole is small, so that no difference between two figures shown (a period and a shorter one, every
-engagement type and two of them, a month's spend and its roles') isolates a small row. Each query takes the smallest
-counts of its rows (`SIZES`) with its sums; a withheld figure carries no measure at all (`RateStats.withheld`,
-`None` work), so neither a table, a chart nor an export can show it.
+**Disclosure** (`futuresocial.disclosure`): a figure a reader outside its scope reads (a council, the region's) adds
+up only the MonthlyRates rows resting on at least 3 placements and 3 authorities (`_added_up`), so that no difference
+between two figures shown (a period and a shorter one, every engagement type and two of them, a month's spend and its
+roles') isolates a small row; a figure with no such row is withheld. Each query counts its large rows (`SIZES`) with
+its sums; a withheld figure carries no measure at all (`RateStats.withheld`, `None` work), so neither a table, a
+chart nor an export can show it.
 """
 
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from django.db.models import Aggregate, Avg, Count, DurationField, F, Max, Min, 
 from compliance.models import Breach
 from dashboards.models import AgencyLines, MonthlyRates
 from futuresocial.cost import RoleWork
-from futuresocial.disclosure import withheld_from
+from futuresocial.disclosure import LARGE_ENOUGH, MIN_AUTHORITIES, MIN_PLACEMENTS, reads_from_outside
 from futuresocial.money import PENNY
 from futuresocial.scoping import visible_to
 from mou.models import Cap, MouVersion
@@ -76,20 +76,34 @@ SUMS = dict(
     min_charge=Min("min_charge_rate"),
     max_charge=Max("max_charge_rate"),
 )
-# The smallest group among the rows a figure adds up: what the disclosure rule weighs (see the module's docstring).
-SIZES = dict(fewest_placements=Min("placements"), fewest_authorities=Min("authorities"))
+# How many of the rows a figure adds up are large enough to show outside their scope (see the module's docstring).
+SIZES = dict(large_rows=Count("pk", filter=LARGE_ENOUGH))
+
+
+def _added_up(aggregates: dict, *, user, authority_id) -> dict:
+    """`aggregates` as `user` may read them: over every row from inside their scope (the coordinator and analysts;
+    a council its own authority's rows), else over the large rows only."""
+    if not reads_from_outside(user, authority_id=authority_id):
+        return aggregates
+    limited = {}
+    for name, aggregate in aggregates.items():
+        aggregate = aggregate.copy()
+        aggregate.filter = LARGE_ENOUGH if aggregate.filter is None else aggregate.filter & LARGE_ENOUGH
+        limited[name] = aggregate
+    return limited
+
+
+def _large_only(user) -> str:
+    """What a source says of the region's figures read from outside."""
+    if not reads_from_outside(user, authority_id=None):
+        return ""
+    return f" (only groups of at least {MIN_PLACEMENTS} placements and {MIN_AUTHORITIES} authorities)"
 
 
 def _withheld(row: dict, *, user, authority_id) -> bool:
-    """Whether the figure of `row` (a query's row with `SIZES`) is withheld from `user`: every MonthlyRates row it
-    adds up must rest on enough placements and authorities, unless `user` reads them from inside their scope (the
-    coordinator and analysts; a council its own authority's rows)."""
-    return withheld_from(
-        user,
-        authority_id=authority_id,
-        placements=row["fewest_placements"],
-        authorities=row["fewest_authorities"],
-    )
+    """Whether the figure of `row` (a query's row with `SIZES`) is withheld from `user`: read from outside its scope
+    with no row large enough to add up."""
+    return reads_from_outside(user, authority_id=authority_id) and not row["large_rows"]
 
 
 def _mean(amount, hours):
@@ -178,7 +192,9 @@ def rates_by_month(selection: Selection, *, user) -> list[tuple[date, RateStats 
     authority_id = _authority_id(selection)
     rows = {
         row["month"]: RateStats.of(row, user=user, authority_id=authority_id)
-        for row in _summaries(selection).values("month").annotate(**SUMS, **SIZES)
+        for row in _summaries(selection)
+        .values("month")
+        .annotate(**_added_up(SUMS, user=user, authority_id=authority_id), **SIZES)
     }
     if not rows:
         return []
@@ -186,10 +202,12 @@ def rates_by_month(selection: Selection, *, user) -> list[tuple[date, RateStats 
 
 
 def rates_by_role(selection: Selection, *, user) -> dict[int, RateStats]:
-    """Every role's rates in the selection (whatever role it names), over its whole period: withheld from `user`
-    when any month of it would be."""
-    rows = _summaries(selection, with_role=False).values("role").annotate(**SUMS, **SIZES).order_by("role")
-    return {row["role"]: RateStats.of(row, user=user, authority_id=_authority_id(selection)) for row in rows}
+    """Every role's rates in the selection (whatever role it names), over its whole period (from outside, over its
+    large rows)."""
+    authority_id = _authority_id(selection)
+    sums = _added_up(SUMS, user=user, authority_id=authority_id)
+    rows = _summaries(selection, with_role=False).values("role").annotate(**sums, **SIZES).order_by("role")
+    return {row["role"]: RateStats.of(row, user=user, authority_id=authority_id) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -250,16 +268,19 @@ def _role_work(row, capped: dict[int, bool]) -> RoleWork:
 
 def work_by_month(selection: Selection, *, capped: dict[int, bool], user) -> dict[date, list[RoleWork] | None]:
     """Each month's agency work (hours and charges) by role, for spend and what-it-would-have-cost: every month from
-    the first with timesheets to the last (a month without any has no work: nothing was charged). None for a month
-    withheld from `user` (any of its rows too small, see the module's docstring): its spend is a single figure."""
+    the first with timesheets to the last (a month without any has no work: nothing was charged). Read from outside,
+    a month adds up its large rows; None for a month with none (see the module's docstring)."""
     authority_id = _authority_id(selection)
     months: dict[date, list[RoleWork]] = {}
-    withheld = set()
-    rows = _summaries(selection).values("month", "role").annotate(**COST_SUMS, **SIZES).order_by("month", "role")
+    shown = set()
+    sums = _added_up(COST_SUMS, user=user, authority_id=authority_id)
+    rows = _summaries(selection).values("month", "role").annotate(**sums, **SIZES).order_by("month", "role")
     for row in rows:
-        months.setdefault(row["month"], []).append(_role_work(row, capped))
-        if _withheld(row, user=user, authority_id=authority_id):
-            withheld.add(row["month"])
+        months.setdefault(row["month"], [])
+        if not _withheld(row, user=user, authority_id=authority_id):
+            months[row["month"]].append(_role_work(row, capped))
+            shown.add(row["month"])
+    withheld = set(months) - shown
     if not months:
         return {}
     return {
@@ -272,31 +293,38 @@ def work_by_authority(
 ) -> dict[int | None, list[RoleWork] | None]:
     """The agency work by role of each authority in `authorities` (ids), over the selection's period and engagement
     type; under key None the region's total (its own rows, so that a council's page, which asks for its own
-    authority only, reads no other authority's figures). None for a total withheld from `user` (any of its rows too
-    small, see the module's docstring)."""
+    authority only, reads no other authority's figures). Read from outside, a total adds up its large rows; None for
+    one with none (see the module's docstring)."""
     work: dict[int | None, list[RoleWork]] = {}
-    withheld = set()
+    shown = set()
     period = Selection(start=selection.start, end=selection.end, engagement_type=selection.engagement_type)
+    # One query for the authorities asked for: over the large rows if any of them is read from outside.
+    outside = [a for a in authorities if reads_from_outside(user, authority_id=a)]
+    sums = _added_up(COST_SUMS, user=user, authority_id=outside[0]) if outside else COST_SUMS
     rows = _summaries(period, authorities=authorities)
-    for row in rows.values("authority", "role").annotate(**COST_SUMS, **SIZES).order_by("authority", "role"):
-        work.setdefault(row["authority"], []).append(_role_work(row, capped))
-        if _withheld(row, user=user, authority_id=row["authority"]):
-            withheld.add(row["authority"])
-    for row in _summaries(period).values("role").annotate(**COST_SUMS, **SIZES).order_by("role"):  # the region's
-        work.setdefault(None, []).append(_role_work(row, capped))
-        if _withheld(row, user=user, authority_id=None):
-            withheld.add(None)
-    return {key: None if key in withheld else one for key, one in work.items()}
+    for row in rows.values("authority", "role").annotate(**sums, **SIZES).order_by("authority", "role"):
+        work.setdefault(row["authority"], [])
+        if not _withheld(row, user=user, authority_id=row["authority"]):
+            work[row["authority"]].append(_role_work(row, capped))
+            shown.add(row["authority"])
+    region_sums = _added_up(COST_SUMS, user=user, authority_id=None)
+    for row in _summaries(period).values("role").annotate(**region_sums, **SIZES).order_by("role"):  # the region's
+        work.setdefault(None, [])
+        if not _withheld(row, user=user, authority_id=None):
+            work[None].append(_role_work(row, capped))
+            shown.add(None)
+    return {key: one if key in shown else None for key, one in work.items()}
 
 
 def pre_cap_rates(*, user) -> dict[int, Decimal | None]:
     """Each capped role's average hourly charge rate in the region before the caps: over its work that no MoU version
-    binds (days before the first version's effective date). Empty when the data hold no such work; None for a role's
-    rate withheld from `user` (any of its rows too small, see the module's docstring)."""
+    binds (days before the first version's effective date). Empty when the data hold no such work. Read from
+    outside, over the large rows; None for a role's rate with none (see the module's docstring)."""
+    sums = _added_up(dict(hours_worked=Sum("hours"), charged=Sum("charge_amount")), user=user, authority_id=None)
     rows = (
         MonthlyRates.objects.filter(authority=None, before_caps=True, role__capped=True)
         .values("role")
-        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"), **SIZES)
+        .annotate(**sums, **SIZES)
         .order_by("role")
     )
     return {
@@ -304,7 +332,7 @@ def pre_cap_rates(*, user) -> dict[int, Decimal | None]:
         if _withheld(row, user=user, authority_id=None)
         else _mean(row["charged"], row["hours_worked"])
         for row in rows
-        if row["hours_worked"]
+        if row["hours_worked"] or _withheld(row, user=user, authority_id=None)
     }
 
 
@@ -389,35 +417,36 @@ def cost_benefit_region_figures(*, user) -> tuple[dict[str, tuple[object, str]],
                 figures[f"{name}_rate_with"] = (_series(rate), found.source)
 
     region = MonthlyRates.objects.filter(authority=None)
-    spent = region.aggregate(
-        hours_worked=Sum("hours"), charged=Sum("charge_amount"), first=Min("month"), last=Max("month"), **SIZES
-    )
-    if spent["hours_worked"] and _withheld(spent, user=user, authority_id=None):
+    sums = _added_up(dict(hours_worked=Sum("hours"), charged=Sum("charge_amount")), user=user, authority_id=None)
+    spent = region.aggregate(**sums, first=Min("month"), last=Max("month"), **SIZES)
+    if spent["first"] and _withheld(spent, user=user, authority_id=None):
         withheld.add("hourly_rate")
     elif spent["hours_worked"]:
         figures["hourly_rate"] = (
             _mean(spent["charged"], spent["hours_worked"]),
             f"the timesheets: the average hourly charge rate over {spent['hours_worked']:,} hours, "
-            f"{spent['first']:%B %Y} to {spent['last']:%B %Y}",
+            f"{spent['first']:%B %Y} to {spent['last']:%B %Y}{_large_only(user)}",
         )
 
-    before = pre_cap_rates(user=user)
-    under = (
-        region.filter(before_caps=False, role_id__in=list(before))
+    # Over the capped roles whose rates before the caps can be read; from outside, their large rows under the caps.
+    before_caps = pre_cap_rates(user=user)
+    before = {role: rate for role, rate in before_caps.items() if rate is not None}
+    under = [
+        row
+        for row in region.filter(before_caps=False, role_id__in=list(before))
         .values("role")
-        .annotate(hours_worked=Sum("hours"), charged=Sum("charge_amount"), **SIZES)
+        .annotate(**sums, **SIZES)
         .order_by("role")
-    )
-    # One figure over every capped role: withheld if any role's rates before or under the caps are.
-    hidden = None in before.values() or any(_withheld(row, user=user, authority_id=None) for row in under)
-    at_pre_cap = sum((row["hours_worked"] * before[row["role"]] for row in under if not hidden), Decimal(0))
+        if row["hours_worked"]
+    ]
+    at_pre_cap = sum((row["hours_worked"] * before[row["role"]] for row in under), Decimal(0))
     charged = sum((row["charged"] for row in under), Decimal(0))
-    if hidden and under:
+    if before_caps and not at_pre_cap and reads_from_outside(user, authority_id=None):
         withheld.add("mou_saving")
     elif at_pre_cap:
         figures["mou_saving"] = (
             ((at_pre_cap - charged) / at_pre_cap * 100).quantize(TENTH, rounding=ROUND_HALF_UP),
             "the timesheets: capped roles' work under the caps, charged at their rates against the same hours at "
-            "each role's average charge rate before the first MoU version",
+            f"each role's average charge rate before the first MoU version{_large_only(user)}",
         )
     return figures, withheld

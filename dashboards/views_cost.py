@@ -11,7 +11,7 @@ from dashboards.selectors import pre_cap_rates, work_by_authority, work_by_month
 from dashboards.views import dashboard_reader_required, summaries_state
 from futuresocial.charts import Series, bar_chart, line_chart
 from futuresocial.cost import CostAssumptions, cost_per_fte, spend_at_pre_cap_rates
-from futuresocial.disclosure import EXPLAINED, WITHHELD
+from futuresocial.disclosure import EXPLAINED, WITHHELD, reads_from_outside
 from futuresocial.exports import Cell, Table, table_export
 from futuresocial.money import PENNY
 from mou.models import MouVersion, Role
@@ -133,7 +133,8 @@ def cost(request):
 
     # The selection's own average charge rate, offered as the model's hourly rate (not when a month of it is
     # withheld from the user: the period's figure adds up that month's rows).
-    any_withheld = None in months.values() or None in by_authority.values() or None in data_pre_cap.values()
+    # The note on what the region's figures leave out: for every reader outside them (the region's row is always here).
+    any_withheld = reads_from_outside(user, authority_id=None) or None in months.values()
     data_rate = None
     if None not in months.values():
         hours, charged = _totals([one for work in months.values() for one in work])

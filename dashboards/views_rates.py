@@ -7,7 +7,7 @@ from dashboards.forms import RatesFilterForm
 from dashboards.selectors import cap_history, rates_by_month, rates_by_role
 from dashboards.views import dashboard_reader_required, summaries_state
 from futuresocial.charts import Series, line_chart
-from futuresocial.disclosure import EXPLAINED, WITHHELD
+from futuresocial.disclosure import EXPLAINED, WITHHELD, reads_from_outside
 from futuresocial.exports import Cell, Table, table_export
 from mou.models import EngagementType
 
@@ -166,7 +166,8 @@ def rates(request):
             "engagement_label": EngagementType(selection.engagement_type).label if selection.engagement_type else "",
             "totals": by_role.get(role.id) if role else None,
             "disclosure": EXPLAINED,
-            "any_withheld": any(s and s.withheld for _, s in months) or any(s.withheld for s in by_role.values()),
+            # The note on what the region's figures leave out, for a reader outside them.
+            "any_withheld": reads_from_outside(user, authority_id=getattr(selection.authority, "pk", None)),
             "steps": steps,
             "charts": charts,
             "monthly": monthly,

@@ -15,10 +15,18 @@ work), it is **withheld** (DfE's code `c`, "confidential") when it rests on fewe
 A lowest and highest rate is an individual's rate by definition: it is shown only with the group it belongs to, so
 never for a group below the threshold.
 
+A figure adding up several groups (the region's rates of a role over a year: twelve months, each engagement type,
+before or under the caps) read from outside adds up **only the groups large enough** (`LARGE_ENOUGH`, on summary
+rows that count their placements and authorities), and is withheld when none is. Then any difference of two figures
+shown (a period minus a shorter one, every type minus some) is itself a sum of large groups, so it gives no small
+group away; and withholding a whole year for one rare month would leave a council nothing to compare with.
+
 Callers pass the counts of the group they show (`placements`, `authorities`; None when the figure has no such
 count, e.g. a workforce return is per authority, not per placement), and whether the reader is outside its scope
 (`reads_from_outside`). What a group is, and how to count it at the grain a page shows, is theirs to know.
 """
+
+from django.db.models import Q
 
 MIN_PLACEMENTS = 3
 MIN_AUTHORITIES = 3
@@ -28,6 +36,10 @@ WITHHELD_REASON = (
     f"a figure resting on fewer than {MIN_PLACEMENTS} placements or {MIN_AUTHORITIES} authorities would give "
     "another authority's or agency's figures away"
 )
+
+
+# The summary rows (columns `placements`, `authorities`) large enough to add into a figure read from outside.
+LARGE_ENOUGH = Q(placements__gte=MIN_PLACEMENTS, authorities__gte=MIN_AUTHORITIES)
 
 
 def is_small(*, placements: int | None = None, authorities: int | None = None) -> bool:

@@ -1,6 +1,6 @@
 """Small groups are withheld in the API too (issue 17, point 4): `stats/cost-benefit/?figures=region` answers a
-council the evaluation's figure for a region's figure that adds up a group of fewer than 3 placements or 3
-authorities, and says so in `withheld` (code `c`); the coordinator gets the region's own."""
+council the region's figure over its groups of at least 3 placements and 3 authorities only, or the evaluation's
+figure when there is none, saying so in `withheld` (code `c`); the coordinator gets the region's own."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -18,7 +18,17 @@ def api(user):
     return client
 
 
-def test_a_council_gets_the_regions_rate_withheld_with_its_code(council_user, small_groups):  # noqa: F811
+def test_a_council_gets_the_regions_rate_over_its_large_groups(council_user, small_groups):  # noqa: F811
+    body = api(council_user).get(URL, {"figures": "region"}).json()
+    assert body["withheld"] == {}
+    assert body["inputs"]["hourly_rate"] == "32.00"  # the social workers' £3,600 over 112.5 h, not the IROs' £1,470
+    assert "only groups of at least 3 placements and 3 authorities" in body["sources"]["hourly_rate"]
+
+
+def test_a_council_gets_the_regions_rate_withheld_when_no_group_is_large(council_user, small_groups):  # noqa: F811
+    from dashboards.models import MonthlyRates
+
+    MonthlyRates.objects.filter(authority=None, role__code="SW").update(placements=2)
     body = api(council_user).get(URL, {"figures": "region"}).json()
     assert body["withheld"] == {"hourly_rate": "c"}
     assert body["inputs"]["hourly_rate"] == "39.26"  # the evaluation's

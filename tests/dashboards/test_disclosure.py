@@ -1,6 +1,7 @@
 """Small groups are withheld (issue 17, point 4): a figure a council reads from outside its own authority (the
-region's) is withheld, code `c`, when any group it adds up rests on fewer than 3 placements or 3 authorities; the
-coordinator and analysts see everything, a council its own placements in full (futuresocial.disclosure)."""
+region's) adds up only the groups resting on at least 3 placements and 3 authorities, and is withheld, code `c`,
+when it has none; the coordinator and analysts see everything, a council its own placements in full
+(futuresocial.disclosure)."""
 
 import csv
 import io
@@ -63,14 +64,15 @@ def test_a_council_reading_the_region_never_sees_another_authoritys_single_place
     assert sheet[1][:7] == ["2019-01", *["— (c)"] * 6]
     body = client.get(RATES, CORNER).content.decode()
     assert "38.00" not in body and "50.00" not in body
-    assert "Why a figure is missing" in body and "fewer than 3 placements or 3 authorities" in body
+    assert "What the region's figures leave out" in body
+    assert "only groups of at least 3 placements from at least 3 authorities" in body
 
 
 def test_the_coordinator_sees_the_single_placement(client, coordinator, small_groups):
     client.force_login(coordinator)
     rows = csv_rows(client.get(RATES, {**CORNER, "export": "csv"}))
     assert rows[1][:7] == ["2019-01", "2", "15.00", "38.00", "0.00", "38.00", "38.00"]
-    assert "Why a figure is missing" not in client.get(RATES, CORNER).content.decode()
+    assert "figures leave out" not in client.get(RATES, CORNER).content.decode()
 
 
 def test_a_council_sees_its_own_single_placement_in_full(client, council_user, small_groups):
@@ -90,27 +92,29 @@ def test_lowest_and_highest_rates_are_shown_only_over_groups_large_enough(client
     assert [row[:7] for row in iro[1:]] == [[month, *["— (c)"] * 6] for month in ("2019-01", "2019-02")]
 
 
-def test_a_figure_over_the_period_is_withheld_when_any_group_in_it_is_small(client, council_user, small_groups):
+def test_a_figure_over_the_period_adds_up_only_its_large_groups(client, council_user, small_groups):
     client.force_login(council_user)
-    # Every role over the period: the IRO row adds up two single placements (a difference with Solihull's own
-    # February would give Coventry's January away); social workers' three placements are shown.
+    # Every role over the period: the IRO row has only two single placements (a difference with Solihull's own
+    # February would give Coventry's January away): withheld; social workers' three placements are shown.
     rows = csv_rows(client.get(RATES, {"role": "SW", "authority": "", "export": "csv", "table": "rates-by-role"}))
     by_role = {row[0].split(" – ")[0]: row[1:3] for row in rows[1:]}
     assert by_role["SW"] == ["112.50", "24.00"]
     assert by_role["IRO"] == ["— (c)", "— (c)"]
 
 
-def test_the_cost_page_withholds_a_regions_month_with_a_small_group(client, council_user, coordinator, small_groups):
+def test_the_cost_page_adds_up_a_regions_month_over_its_large_groups(client, council_user, coordinator, small_groups):
     client.force_login(council_user)
     query = {"authority": "", "export": "csv", "table": "agency-spend-by-month"}
     rows = csv_rows(client.get(COST, query))
-    # January adds up Coventry's single IRO placement with the social workers: withheld; February is Solihull's only
-    assert rows[1:] == [["2019-01", *["— (c)"] * 4], ["2019-02", *["— (c)"] * 4]]
+    # January: the social workers' three placements, not Coventry's single IRO one (£750); February is Solihull's
+    # single placement only: withheld
+    assert rows[1:] == [["2019-01", "112.50", "3600.00", "", ""], ["2019-02", *["— (c)"] * 4]]
     by_authority = csv_rows(client.get(COST, {"export": "csv", "table": "agency-spend-by-authority"}))
     assert by_authority[1:] == [
         ["Solihull", "52.50", "36.57", "1920.00", "", ""],  # its own: 37.5 h × £32 + 15 h × £48 (no pre-cap rate)
-        ["The region (all 14)", *["— (c)"] * 5],
+        ["The region (all 14)", "112.50", "32.00", "3600.00", "", ""],  # the large groups only
     ]
+    assert "only groups of at least 3 placements from" in client.get(COST, {"authority": ""}).content.decode()
     client.force_login(coordinator)
     rows = csv_rows(client.get(COST, query))
     assert [row[:3] for row in rows[1:]] == [["2019-01", "127.50", "4350.00"], ["2019-02", "15.00", "720.00"]]
