@@ -97,10 +97,11 @@ class CostBenefitSerializer(serializers.Serializer):
     withheld = serializers.DictField(
         child=serializers.CharField(),
         help_text=(
-            "With figures=region: the region's figures withheld from this reader, {input name: code}. Code `c` "
-            "(DfE's 'confidential'): the figure adds up a month's group of fewer than 3 placements or 3 "
-            "authorities, which would give another authority's or agency's rates away; the input uses the "
-            "evaluation's figure instead (see `sources`). Empty for the coordinator and analysts."
+            "With figures=region: the region's figures withheld from this reader, {input name: code}. A council's "
+            "region figures add up only the months' groups of at least 3 placements and 3 authorities (a smaller "
+            "one would give another authority's or agency's rates away); code `c` (DfE's 'confidential'): the "
+            "figure has no such group, and the input uses the evaluation's figure instead (see `sources`). Empty "
+            "for the coordinator and analysts."
         ),
     )
     yearly = CostBenefitYearSerializer(many=True)
