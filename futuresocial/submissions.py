@@ -9,6 +9,7 @@ a status change, a bulk action) and saves the work. Posts without a token (the A
 and password forms carry none: they store nothing, and their answers must not be hashed into cache keys."""
 
 import hashlib
+import logging
 import time
 import uuid
 
@@ -19,6 +20,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
+from redis.exceptions import RedisError
+
 FIELD = "submission"
 PENDING = "pending"
 CLAIM_SECONDS = 120  # longer than any page's POST takes (uploads included); a crashed claim frees itself
@@ -27,6 +30,7 @@ WAIT_SECONDS = 15  # how long a repeat waits for the first to finish before sayi
 ALREADY_SENT = "That form was already sent: this page shows what it did."
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 @register.simple_tag
@@ -65,8 +69,10 @@ class OneSubmissionMiddleware:
         user = request.user.pk if request.user.is_authenticated else "anonymous"
         key = f"submission:{user}:{token}:{_fingerprint(request)}"
         deadline = time.monotonic() + WAIT_SECONDS
-        while not cache.add(key, PENDING, CLAIM_SECONDS):
-            done = cache.get(key)
+        while not (claimed := _cache(cache.add, key, PENDING, CLAIM_SECONDS)):
+            if claimed is None:  # the cache is down: the form is judged on its own, as without a token
+                return self.get_response(request)
+            done = _cache(cache.get, key)
             if done not in (None, PENDING):
                 messages.info(request, ALREADY_SENT)
                 response = HttpResponseRedirect(done)
@@ -78,10 +84,20 @@ class OneSubmissionMiddleware:
         try:
             response = self.get_response(request)
         except BaseException:
-            cache.delete(key)
+            _cache(cache.delete, key)
             raise
         if 300 <= response.status_code < 400 and response.get("Location"):
-            cache.set(key, response["Location"], KEEP_SECONDS)
+            _cache(cache.set, key, response["Location"], KEEP_SECONDS)
         else:
-            cache.delete(key)
+            _cache(cache.delete, key)
         return response
+
+
+def _cache(operation, *args):
+    """`operation`'s answer, or None when the cache (Redis) does not answer: a form is never refused, nor its work
+    lost, because the cache is down (SPEC §6); only its repeat goes unnoticed until it is back."""
+    try:
+        return operation(*args)
+    except (RedisError, OSError) as error:
+        logger.warning("Form submission not checked for a repeat: the cache did not answer (%s)", error)
+        return None

@@ -6,6 +6,7 @@ decorators of `accounts.decorators`, and every write is a service (`placement_re
 """
 
 import csv
+import logging
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from redis.exceptions import RedisError
 
 from accounts.decorators import agency_user_required, coordinator_required, regional_required
 from futuresocial.forms import add_service_errors
@@ -53,6 +56,8 @@ from placements.timesheets import TimesheetRejected, timesheet_submit, week_endi
 from placements.timesheets.values import last_full_week_ending
 from placements.uploads import DropsNeedConfirmation
 from placements.uploads import timesheet_upload as upload_service
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 UPLOAD_COLUMNS = ["placement", "swe_number", "authority", "date", "hours", "pay_rate", "charge_rate"]
@@ -328,7 +333,7 @@ def timesheet_upload(request):
     if request.method == "POST" and "pending" in request.POST:
         confirm_form = ConfirmDroppedDaysForm(request.POST)
         token = request.POST.get("pending", "")
-        held = cache.get(_pending_key(request.user, token)) if 0 < len(token) <= 64 else None
+        held = _held(request.user, token)
         if held is None:
             context["lost"] = (
                 "The file you checked is no longer held (it is kept for an hour, for the person who sent it): "
@@ -350,6 +355,17 @@ def timesheet_upload(request):
     return render(request, "placements/timesheet_upload.html", {**context, "form": form}, status=status)
 
 
+def _held(user, token: str):
+    """The upload `user` was asked to confirm under `token`, or None (unknown, expired, or the cache is down)."""
+    if not 0 < len(token) <= 64:
+        return None
+    try:
+        return cache.get(_pending_key(user, token))
+    except (RedisError, OSError) as error:
+        logger.warning("Held upload not read: the cache did not answer (%s)", error)
+        return None
+
+
 def _upload(request, context: dict, file, *, confirmed: str, token: str) -> int:
     """Run the upload asking before dropping days; fill `context` with its result, refusal or warning; the status."""
     if isinstance(file, bytes):
@@ -362,11 +378,22 @@ def _upload(request, context: dict, file, *, confirmed: str, token: str) -> int:
     except DropsNeedConfirmation as asked:
         file.seek(0)
         held = {"file": file.read(), "result": asked.result}
-        cache.set(_pending_key(request.user, token), held, PENDING_UPLOAD_SECONDS)
+        try:
+            cache.set(_pending_key(request.user, token), held, PENDING_UPLOAD_SECONDS)
+        except (RedisError, OSError) as error:
+            logger.warning("Upload not held for confirmation: the cache did not answer (%s)", error)
+            context["lost"] = (
+                "The file drops days from weeks already submitted, and it cannot be held while you check them "
+                "just now: nothing was stored. Try again in a few minutes."
+            )
+            return 503
         context["pending"] = _pending(asked.result, changed=bool(confirmed))
         context["confirm_form"] = ConfirmDroppedDaysForm(initial={"pending": token, "digest": asked.digest})
         return 200
-    cache.delete(_pending_key(request.user, token))
+    try:
+        cache.delete(_pending_key(request.user, token))
+    except (RedisError, OSError) as error:  # stored already; the held copy expires by itself
+        logger.warning("Held upload not released: the cache did not answer (%s)", error)
     context["result"] = result
     context["dropped_weeks"] = dropped_weeks(result)
     return 200

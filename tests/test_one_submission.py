@@ -112,3 +112,16 @@ def test_four_clicks_at_once_add_one_note(coordinator, case):
 
     assert sorted(at_once(4, click)) == [302, 303, 303, 303]
     assert BreachNote.objects.filter(breach=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_a_form_is_still_judged_and_stored(client, coordinator, case, settings):
+    client.force_login(coordinator)
+    token = token_on(client, f"/breaches/{case.pk}/")
+    # A Redis nobody listens at: every cache call is refused, as when Redis is stopped.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    answer = client.post(f"/breaches/{case.pk}/notes/", {"text": "Rang the agency.", "submission": token})
+    assert answer.status_code == 302
+    assert BreachNote.objects.filter(breach=case).count() == 1
