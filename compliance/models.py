@@ -369,7 +369,8 @@ class BreachCount(models.Model):
     every one of them (200,000: bench/pages.py).
 
     Kept exactly by the statement triggers on `Breach` (`breach_counts_on_*`), in the transaction of the write, so a
-    page never sees a count that disagrees with the list. Writes made with the triggers off (a bulk load under
+    count always agrees with the cases committed (a page's count and list are two queries: a write committed between
+    them can make them differ for that one page). Writes made with the triggers off (a bulk load under
     `session_replication_role = replica`) must be followed by `compliance.counts.breach_counts_rebuild()`.
     No foreign-key constraints: the rows are derived, and a count must never stop a user or agency row changing."""
 

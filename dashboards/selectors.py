@@ -401,8 +401,9 @@ def cost_benefit_region_figures(*, user) -> tuple[dict[str, tuple[object, str]],
     workforce (the councils' returns, else the official statistics), the average agency charge rate (the
     timesheets), and the MoU's effect (charge rates under the caps against those before the first version). Inputs
     the product holds nothing for (programme costs, looked after children) are left out: they keep the evaluation's
-    figures. A figure from the timesheets withheld from `user` (any of its rows too small, see the module's
-    docstring) is left out too, its name in the second part: the model uses the evaluation's figure instead."""
+    figures. A figure from the timesheets read from outside adds up its large groups only; one with none is withheld
+    from `user` (see the module's docstring) and left out too, its name in the second part: the model uses the
+    evaluation's figure instead."""
     figures: dict[str, tuple[object, str]] = {}
     withheld: set[str] = set()
     for found in region_workforce_newest(user=user):

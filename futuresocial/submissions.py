@@ -2,7 +2,8 @@
 did once. Each POST form of a page carries a fresh `submission` token (`{% submission_token %}`, a template builtin);
 the middleware claims token + answers in the cache before the view runs. A repeat with the same token and the same
 answers is not run again: it goes where the first went (waiting for it if both arrive at once). A view that answers
-without redirecting (a form shown again with its errors) releases the claim, so a corrected form is judged anew.
+without redirecting (a form shown again with its errors), or redirects with an error message, releases the claim, so
+the form sent again is judged anew.
 
 Records with a natural "same" are also guarded by the database (futuresocial/once.py); this covers the rest (a note,
 a status change, a bulk action) and saves the work. Posts without a token (the API, scripts) are untouched. Sign-in
@@ -86,11 +87,18 @@ class OneSubmissionMiddleware:
         except BaseException:
             _cache(cache.delete, key)
             raise
-        if 300 <= response.status_code < 400 and response.get("Location"):
+        if 300 <= response.status_code < 400 and response.get("Location") and not _refused(request):
             _cache(cache.set, key, response["Location"], KEEP_SECONDS)
         else:
             _cache(cache.delete, key)
         return response
+
+
+def _refused(request) -> bool:
+    """Whether the view refused with an error message and a redirect (as the case actions do): the same form sent
+    again, once its cause is fixed, must be judged again, not sent to the refusal."""
+    queued = getattr(messages.get_messages(request), "_queued_messages", [])  # read, not consumed
+    return any(message.level >= messages.ERROR for message in queued)
 
 
 def _cache(operation, *args):

@@ -334,7 +334,10 @@ def timesheet_upload(request):
         confirm_form = ConfirmDroppedDaysForm(request.POST)
         token = request.POST.get("pending", "")
         held = _held(request.user, token)
-        if held is None:
+        if held is not None and held.get("stored"):
+            # The confirmation sent twice (a double click): the first stored the file.
+            messages.info(request, "That file was stored when you first confirmed: nothing more was done.")
+        elif held is None:
             context["lost"] = (
                 "The file you checked is no longer held (it is kept for an hour, for the person who sent it): "
                 "upload it again."
@@ -391,7 +394,8 @@ def _upload(request, context: dict, file, *, confirmed: str, token: str) -> int:
         context["confirm_form"] = ConfirmDroppedDaysForm(initial={"pending": token, "digest": asked.digest})
         return 200
     try:
-        cache.delete(_pending_key(request.user, token))
+        if confirmed:  # the held copy gives way to a mark, so that the same confirmation sent again stores nothing
+            cache.set(_pending_key(request.user, token), {"stored": True}, PENDING_UPLOAD_SECONDS)
     except (RedisError, OSError) as error:  # stored already; the held copy expires by itself
         logger.warning("Held upload not released: the cache did not answer (%s)", error)
     context["result"] = result

@@ -125,3 +125,14 @@ def test_with_the_cache_down_a_form_is_still_judged_and_stored(client, coordinat
     answer = client.post(f"/breaches/{case.pk}/notes/", {"text": "Rang the agency.", "submission": token})
     assert answer.status_code == 302
     assert BreachNote.objects.filter(breach=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_answered_with_a_redirect_does_not_hold_the_token(client, coordinator, case):
+    # The case actions refuse with an error message and a redirect: sent again, the form is judged again.
+    client.force_login(coordinator)
+    token = token_on(client, f"/breaches/{case.pk}/")
+    body = {"status": "dismissed", "reason": "", "submission": token}  # dismissing needs a reason
+    first = client.post(f"/breaches/{case.pk}/status/", body)
+    again = client.post(f"/breaches/{case.pk}/status/", body)
+    assert first.status_code == again.status_code == 302  # both judged by the view (a repeat would be a 303)

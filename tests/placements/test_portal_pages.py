@@ -532,8 +532,9 @@ def test_confirming_stores_the_file_and_the_result_names_the_dropped_days(client
     again = confirm(client, asked, understood="on")
     assert Timesheet.objects.get().revision == 2
     assert TimesheetLine.objects.filter(placement=mine).count() == 2
-    assert again.status_code == 400
-    assert "upload it again" in again.content.decode()
+    # Not "upload it again" (it was stored): the page says the first confirmation did it.
+    assert again.status_code == 200
+    assert "That file was stored when you first confirmed: nothing more was done." in again.content.decode()
 
 
 def test_four_single_day_uploads_each_ask_and_leave_the_last_day(client, agency_user, agency_a):
