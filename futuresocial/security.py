@@ -207,8 +207,9 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
 
 class DatabaseErrorMiddleware:
-    """Two database errors that are not the program's fault answer with what happened, not a bare 500:
+    """Three database errors that are not the program's fault answer with what happened, not a bare 500:
 
+    - the transaction was failed to end a deadlock with another request: 503, send it again (nothing was stored);
     - the connection failed (the server restarted, the connection was cut mid-upload): 503. Nothing was committed:
       requests are atomic (ATOMIC_REQUESTS), so the transaction died with the connection; the next request connects
       afresh.
@@ -227,19 +228,38 @@ class DatabaseErrorMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponse(message, content_type="text/plain; charset=utf-8", status=400)
-        if not _connection_lost(exception):
+        if _clashed(exception):
+            logger.warning("Request failed to end a deadlock, %s %s: %s", request.method, request.path, exception)
+            message = (
+                "This waited on another change saved at the same moment, and the database stopped it so that the "
+                "other could finish: nothing of it was stored. Please send it again."
+            )
+            heading = "Not saved: it clashed with another change"
+        elif _connection_lost(exception):
+            logger.error("Database connection lost during %s %s: %s", request.method, request.path, exception)
+            message = (
+                "The connection to the database was lost while this was being saved: nothing of it was stored. "
+                "Please send it again in a moment."
+            )
+            heading = "Not saved: the database connection was lost"
+        else:
             return None
-        logger.error("Database connection lost during %s %s: %s", request.method, request.path, exception)
-        message = (
-            "The connection to the database was lost while this was being saved: nothing of it was stored. "
-            "Please send it again in a moment."
-        )
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=503)
         try:
-            return render(request, "security/database_unavailable.html", {"message": message}, status=503)
+            return render(
+                request, "security/database_unavailable.html", {"message": message, "heading": heading}, status=503
+            )
         except DatabaseError:  # the page itself needed the database
             return HttpResponse(message, content_type="text/plain; charset=utf-8", status=503)
+
+
+def _clashed(exception) -> bool:
+    """Whether PostgreSQL failed this request's transaction to end a deadlock (40P01) or a serialization conflict
+    (40001) with another: two writes waiting on each other (e.g. an audit chunk and a coordinator's change locking a
+    case and its count in opposite orders). The transaction was rolled back whole (ATOMIC_REQUESTS)."""
+    error = exception if isinstance(exception, psycopg.Error) else exception.__cause__
+    return isinstance(error, psycopg.Error) and error.sqlstate in {"40P01", "40001"}
 
 
 def _connection_lost(exception) -> bool:
